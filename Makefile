@@ -1,0 +1,33 @@
+# The two set-up commands of the README work from a fresh clone with only Python >= 3.11 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test bench bench-ingest clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("defectradar needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/defectradar demo
+
+# pytest exits 5 when it collected no tests: here that is a failure, never a pass.
+test: $(STAMP)
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; \
+	exit $$rc
+
+bench-ingest: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py --write-docs
+
+bench: bench-ingest
+
+clean:
+	rm -rf $(VENV) demo-world defectradar.duckdb defectradar.duckdb.wal defectradar.duckdb.lock benchmarks/.work

@@ -1,0 +1,5 @@
+"""``python -m defectradar`` runs the command-line interface."""
+
+from defectradar.cli.app import main
+
+main()

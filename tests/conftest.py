@@ -1,0 +1,93 @@
+"""Shared fixtures: real stores in temporary folders, keys kept out of the home folder,
+and a printed seed for every test that draws random numbers."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from defectradar.config import load_settings
+from defectradar.store.connect import Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data(folder: str) -> Path:
+    """A folder of ../shared/data (real public data, read in place, never copied into the repo).
+
+    Looked for in $DEFECTRADAR_SHARED_DATA, next to the repository, then at /work/shared/data.
+    A test that needs it fails (not skips) with a clear message when it is absent.
+    """
+    candidates = [os.environ.get("DEFECTRADAR_SHARED_DATA"), REPO.parent / "shared" / "data",
+                  "/work/shared/data"]
+    for base in candidates:
+        if base and (Path(base) / folder).is_dir():
+            return Path(base) / folder
+    pytest.fail(f"shared data folder {folder!r} not found (looked in {candidates}); set "
+                "DEFECTRADAR_SHARED_DATA to the folder holding ../shared/data")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory, monkeypatch):
+    """Every test gets its own key folder and no inherited DEFECTRADAR_* settings."""
+    for name in list(os.environ):
+        if name.startswith("DEFECTRADAR_") and name != "DEFECTRADAR_SHARED_DATA":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DEFECTRADAR_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(db=str(tmp_path / "store.duckdb"), lock_timeout=10.0)
+
+
+@pytest.fixture
+def store(settings):
+    return Store(settings.db, settings)
+
+
+@pytest.fixture
+def seed(request):
+    """A seed printed on failure so a random test can be replayed (PYTEST_SEED overrides)."""
+    value = int(os.environ.get("PYTEST_SEED", random.randrange(1 << 30)))
+    print(f"seed={value} (rerun with PYTEST_SEED={value})")
+    return value
+
+
+@pytest.fixture
+def query(store):
+    """Run SQL on the test store (read-only) and return rows as dicts."""
+
+    def run(sql: str, params=None) -> list[dict]:
+        with store.reader() as con:
+            cursor = con.execute(sql, params or [])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    return run
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
+    """A CSV file written with Python's csv module (quoting as needed)."""
+    import csv
+    import io
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    """Factory: csv_file(header, rows, name=..., encoding=...) -> Path."""
+
+    def make(header, rows, name="complaints.csv", encoding="utf-8"):
+        return write_csv(tmp_path / name, header, rows, encoding)
+
+    return make
