@@ -1,0 +1,272 @@
+"""Opening the store safely from several processes.
+
+DuckDB lets one process hold a database file for writing, or several hold it read-only,
+never both.  defectradar therefore never keeps the file open longer than one unit of work:
+
+* a **reader** (``stats``, the web server, an analysis) opens the file read-only for one
+  query burst and closes it;
+* a **writer** (``ingest``) keeps its connection across batch transactions, but after each
+  commit looks for waiting readers: a reader that finds the file held leaves a marker in
+  ``<db>.waiting/`` and the writer, seeing it, closes the file until the reader is in;
+* whoever finds the file held retries with back-off for up to ``lock_timeout`` seconds, then
+  fails with :class:`~defectradar.errors.StoreBusyError` naming the holder.
+
+Writers additionally take an advisory lock on ``<db>.lock`` for a whole ingest run, so two
+ingests never interleave batches (readers ignore it).  This keeps one writer at a time, as
+ARCHITECTURE.md asks, without a server process.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import re
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from defectradar.config import Settings
+from defectradar.errors import StoreBusyError, StoreError, StoreMissingError
+from defectradar.store import migrate
+
+_LOCK_CONFLICT = re.compile(r"Could not set lock|Conflicting lock|database is locked", re.I)
+_HOLDER_PID = re.compile(r"PID (\d+)")
+
+
+def _describe_holder(message: str) -> str:
+    match = _HOLDER_PID.search(message)
+    return f"process {match.group(1)}" if match else "another process"
+
+
+class Store:
+    """A defectradar store: one DuckDB file plus its advisory lock file.
+
+    Parameters
+    ----------
+    path
+        The DuckDB file (created on first write).
+    settings
+        Validated settings; ``lock_timeout`` and ``memory_limit`` are used here.
+
+    Examples
+    --------
+    >>> store = Store("defectradar.duckdb", load_settings())      # doctest: +SKIP
+    >>> with store.reader() as con:                                # doctest: +SKIP
+    ...     con.execute("SELECT count(*) FROM reports").fetchone()
+    """
+
+    def __init__(self, path: str | os.PathLike[str], settings: Settings) -> None:
+        self.path = Path(path)
+        self.settings = settings
+        self._migrated = False
+
+    # -- connections -------------------------------------------------------------------
+    @property
+    def _waiting_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".waiting")
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.settings.lock_timeout
+        delay = 0.005
+        config = {"memory_limit": self.settings.memory_limit}
+        marker: Path | None = None
+        try:
+            while True:
+                try:
+                    return duckdb.connect(str(self.path), read_only=read_only, config=config)
+                except duckdb.IOException as exc:
+                    message = str(exc)
+                    if not _LOCK_CONFLICT.search(message):
+                        raise StoreError(f"cannot open store {self.path}: {message}") from None
+                    if time.monotonic() >= deadline:
+                        raise StoreBusyError(
+                            f"store {self.path} is busy: {_describe_holder(message)} has held it for "
+                            f"over {self.settings.lock_timeout:g} s; try again later or raise "
+                            "DEFECTRADAR_LOCK_TIMEOUT"
+                        ) from None
+                except duckdb.Error as exc:
+                    raise StoreError(f"cannot open store {self.path}: {exc}") from None
+                if marker is None and read_only:
+                    marker = self._announce_waiting()
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.1)
+        finally:
+            if marker is not None:
+                marker.unlink(missing_ok=True)
+
+    def _announce_waiting(self) -> Path | None:
+        """Leave a marker so a writer between transactions lets this reader in."""
+        try:
+            self._waiting_dir.mkdir(exist_ok=True)
+            marker = self._waiting_dir / f"{os.getpid()}-{threading.get_ident()}"
+            marker.touch()
+            return marker
+        except OSError:
+            return None  # read-only folder: fall back to plain retrying
+
+    def readers_waiting(self) -> bool:
+        """True while a live reader process is waiting for the file (stale markers are removed)."""
+        try:
+            entries = list(self._waiting_dir.iterdir())
+        except OSError:
+            return False
+        live = False
+        for entry in entries:
+            try:
+                os.kill(int(entry.name.split("-", 1)[0]), 0)
+                live = True
+            except (ValueError, ProcessLookupError):
+                entry.unlink(missing_ok=True)
+            except PermissionError:
+                live = True
+        return live
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection for a short burst of queries."""
+        if not self.exists():
+            raise StoreMissingError(
+                f"no store at {self.path}; create one with `defectradar ingest FILE` or "
+                "`defectradar demo`, or point --db / DEFECTRADAR_DB at an existing store"
+            )
+        con = self._connect(read_only=True)
+        try:
+            version = migrate.check_version(con, str(self.path))
+            if version < migrate.latest_version():
+                raise StoreError(
+                    f"store {self.path} has schema version {version}, this release needs "
+                    f"{migrate.latest_version()}; run `defectradar migrate` to upgrade it"
+                )
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection for one transaction; commits on success, rolls back on error."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect(read_only=False)
+        try:
+            if not self._migrated:
+                migrate.upgrade(con, str(self.path))
+                self._migrated = True
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    @contextmanager
+    def write_session(self) -> Iterator["WriteSession"]:
+        """One connection for many short transactions (an ingest run), yielding to readers."""
+        session = WriteSession(self)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def migrate(self) -> list[int]:
+        """Create the store or bring its schema up to date; return versions applied."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect(read_only=False)
+        try:
+            applied = migrate.upgrade(con, str(self.path))
+            self._migrated = True
+            return applied
+        finally:
+            con.close()
+
+    # -- one writer at a time --------------------------------------------------------------
+    @contextmanager
+    def exclusive_writer(self, on_wait=None) -> Iterator[None]:
+        """Hold the advisory writer lock for a whole multi-transaction job (an ingest run)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = open(lock_path, "a+")
+        deadline = time.monotonic() + self.settings.lock_timeout
+        warned = False
+        try:
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    if time.monotonic() >= deadline:
+                        raise StoreBusyError(
+                            f"store {self.path} is being written by {holder}; waited "
+                            f"{self.settings.lock_timeout:g} s. Try again when it finishes or raise "
+                            "DEFECTRADAR_LOCK_TIMEOUT"
+                        ) from None
+                    if on_wait and not warned:
+                        on_wait(holder)
+                        warned = True
+                    time.sleep(0.2)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"process {os.getpid()}")
+            handle.flush()
+            yield
+        finally:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            finally:
+                handle.close()
+
+
+class WriteSession:
+    """A writer's connection kept across transactions; closed whenever a reader is waiting.
+
+    Keeping the file open avoids a checkpoint per batch (it roughly halves bulk ingest time);
+    checking for waiting readers after each commit keeps ``stats`` and the dashboard
+    responsive during long ingests.
+    """
+
+    #: How long the writer stays away once it has let a reader in, at most.
+    YIELD_SECONDS = 2.0
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._con is None:
+            self._con = self.store._connect(read_only=False)
+            if not self.store._migrated:
+                migrate.upgrade(self._con, str(self.store.path))
+                self.store._migrated = True
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        if self.store.readers_waiting():
+            self._yield_to_readers()
+
+    def _yield_to_readers(self) -> None:
+        self.close()
+        deadline = time.monotonic() + self.YIELD_SECONDS
+        while self.store.readers_waiting() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None

@@ -1,0 +1,148 @@
+"""Appending facts: every write to the fact tables goes through here.
+
+Appends are idempotent: a row whose key is already stored (or repeats within the batch) is
+skipped, and the count of rows actually inserted is returned, so callers can report
+duplicates.  Big tables carry no primary key (see migration 0001), so uniqueness is an
+anti-join against the stored keys; DuckDB runs it as a hash join over the key column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from defectradar.domain.catalog import Catalog
+
+KEYS = {
+    "reports": "report_id",
+    "service_events": "event_id",
+    "devices": "device_token",
+    "sales": "sales_id",
+    "quarantine": "quarantine_id",
+    "label_events": "label_event_id",
+}
+ROW = "_row"
+
+
+def first_per_key(rows: pa.Table, key: str) -> pa.Table:
+    """The first row (lowest ``_row``) of each key; most batches have no repeats and pass as is."""
+    if pc.count_distinct(rows.column(key)).as_py() == rows.num_rows:
+        return rows
+    firsts = rows.group_by(key, use_threads=False).aggregate([(ROW, "min")]).column(f"{ROW}_min")
+    return rows.filter(pc.is_in(rows.column(ROW), value_set=firsts))
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> int:
+    """Insert the rows of ``rows`` whose key is new; return how many were inserted."""
+    if rows.num_rows == 0:
+        return 0
+    key = KEYS[table]
+    if ROW not in rows.column_names:
+        rows = rows.append_column(ROW, pa.array(range(rows.num_rows), pa.int64()))
+    rows = first_per_key(rows, key)
+    columns = ", ".join(f'"{c}"' for c in rows.column_names if c != ROW)
+    con.register("incoming_rows", rows)
+    try:
+        inserted = con.execute(f"""
+            INSERT INTO {table} ({columns})
+            SELECT {columns} FROM incoming_rows fresh
+            ANTI JOIN {table} stored ON stored."{key}" = fresh."{key}"
+        """).fetchone()[0]
+    finally:
+        con.unregister("incoming_rows")
+    return int(inserted)
+
+
+def quarantine_rows(rejections, *, run_id: str, source_type: str, path: str, file_hash: str,
+                    now: datetime) -> pa.Table:
+    """Rejections as ``quarantine`` rows; the id is stable so a rerun adds nothing twice."""
+    ids, numbers, fields, reasons, raws = [], [], [], [], []
+    for r in rejections:
+        basis = f"{file_hash}\x1f{r.row_number}" if r.row_number is not None else f"{file_hash}\x1f{r.reason}\x1f{r.raw}"
+        ids.append(hashlib.md5(basis.encode("utf-8")).hexdigest())
+        numbers.append(r.row_number)
+        fields.append(r.field)
+        reasons.append(r.reason)
+        raws.append(r.raw)
+    n = len(ids)
+    return pa.table({
+        "quarantine_id": pa.array(ids, pa.string()),
+        "ingest_run": pa.array([run_id] * n, pa.string()),
+        "source_type": pa.array([source_type] * n, pa.string()),
+        "path": pa.array([path] * n, pa.string()),
+        "file_hash": pa.array([file_hash] * n, pa.string()),
+        "row_number": pa.array(numbers, pa.int64()),
+        "field": pa.array(fields, pa.string()),
+        "reason": pa.array(reasons, pa.string()),
+        "raw": pa.array(raws, pa.string()),
+        "quarantined_at": pa.array([now] * n, pa.timestamp("us")),
+    })
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    source_type: str
+    source: str
+    path: str
+    file_hash: str
+    file_bytes: int
+    options: dict
+    encoding: str | None
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run: RunRecord, now: datetime, status: str = "running",
+              message: str | None = None) -> None:
+    con.execute(
+        "INSERT INTO ingest_runs (run_id, source_type, source, path, file_hash, file_bytes, options, "
+        "encoding, started_at, finished_at, status, pid, host, message) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run.run_id, run.source_type, run.source, run.path, run.file_hash, run.file_bytes,
+         json.dumps(run.options, sort_keys=True, ensure_ascii=False), run.encoding, now,
+         now if status != "running" else None, status, os.getpid(), socket.gethostname(), message],
+    )
+
+
+def add_counts(con: duckdb.DuckDBPyConnection, run_id: str, read: int, inserted: int, duplicate: int,
+               quarantined: int) -> None:
+    con.execute(
+        "UPDATE ingest_runs SET rows_read = rows_read + ?, rows_inserted = rows_inserted + ?, "
+        "rows_duplicate = rows_duplicate + ?, rows_quarantined = rows_quarantined + ? WHERE run_id = ?",
+        [read, inserted, duplicate, quarantined, run_id],
+    )
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, now: datetime,
+               message: str | None = None) -> None:
+    con.execute("UPDATE ingest_runs SET status = ?, finished_at = ?, message = ? WHERE run_id = ?",
+                [status, now, message, run_id])
+
+
+def completed_run(con: duckdb.DuckDBPyConnection, file_hash: str, source_type: str, source: str,
+                  options: dict) -> str | None:
+    """The id of an earlier complete run of the same file with the same options, if any."""
+    row = con.execute(
+        "SELECT run_id FROM ingest_runs WHERE file_hash = ? AND source_type = ? AND source = ? "
+        "AND options = ? AND status = 'complete' ORDER BY started_at LIMIT 1",
+        [file_hash, source_type, source, json.dumps(options, sort_keys=True, ensure_ascii=False)],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def sync_products(con: duckdb.DuckDBPyConnection, catalog: Catalog, now: datetime) -> int:
+    """Append the catalog's products unless this catalog version is already loaded."""
+    loaded = con.execute("SELECT count(*) FROM products WHERE catalog_hash = ?", [catalog.digest]).fetchone()[0]
+    if loaded:
+        return 0
+    rows = [(p.product_id, p.brand, p.series, p.name, p.name_zh, p.launch_date, p.end_of_production,
+             list(p.aliases), catalog.digest, now) for p in catalog.products]
+    con.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
