@@ -1,0 +1,169 @@
+"""Turning a batch of complaint-like records (any source) into ``reports`` rows.
+
+Input: a :class:`RawBatch` whose columns carry our field names (see
+:data:`~defectradar.ingest.fields.REPORT_FIELDS`), plus optional ``components`` (JSON list),
+``severity`` and ``extra:*`` columns.  Everything is vectorised; Python sees only the rows
+that may hold an identifier or have an unusual date.
+
+``report_id`` is stable: md5 of source and the source's id; without an id, md5 of source,
+the text with white space folded and case ignored, the time and the author token, so the same
+post exported twice gets the same id.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from defectradar.ingest.context import constant, IngestContext, Normalised, RowErrors, extra_json
+from defectradar.ingest.fields import blank_to_null, integer_column
+from defectradar.ingest.reading import ROW, RawBatch
+from defectradar.ingest.timeparse import datetime_column
+
+# C0 control characters other than tab, newline, vertical tab, form feed, carriage return:
+# a sure sign of binary data in a text field.
+_BINARY = r"[\x00-\x08\x0e-\x1f]"
+
+REPORT_COLUMNS = (
+    ("report_id", pa.string()), ("source", pa.string()), ("source_type", pa.string()),
+    ("source_id", pa.string()), ("created_at", pa.timestamp("us")), ("author_token", pa.string()),
+    ("title", pa.string()), ("text", pa.string()), ("lang", pa.string()),
+    ("product_raw", pa.string()), ("product_id", pa.string()),
+    ("failure_modes", pa.list_(pa.string())), ("components", pa.list_(pa.string())),
+    ("severity", pa.string()), ("repeat_repairs", pa.int32()), ("data_loss", pa.bool_()),
+    ("engagement", pa.int64()), ("region", pa.string()), ("device_token", pa.string()),
+    ("url", pa.string()), ("extra", pa.string()), ("label_source", pa.string()),
+    ("confidence", pa.float64()), ("ingest_run", pa.string()), ("ingested_at", pa.timestamp("us")),
+)
+
+_REPORT_ID_SQL = """
+SELECT CASE WHEN source_id IS NOT NULL THEN md5(source || chr(31) || source_id)
+            ELSE md5(source || chr(31) || lower(regexp_replace(trim(text), '\\s+', ' ', 'g')) || chr(31)
+                     || coalesce(strftime(created_at, '%Y-%m-%dT%H:%M:%S'), '') || chr(31)
+                     || coalesce(author_token, ''))
+       END AS report_id
+FROM batch
+"""
+
+
+def _column(table: pa.Table, name: str) -> pa.Array | None:
+    if name not in table.column_names:
+        return None
+    return blank_to_null(table.column(name).combine_chunks())
+
+
+def _nulls(n: int, kind: pa.DataType = pa.string()) -> pa.Array:
+    return pa.nulls(n, kind)
+
+
+def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
+    table = batch.table
+    n = table.num_rows
+    errors = RowErrors(batch)
+    limit = ctx.settings.max_text_chars
+
+    text = _column(table, "text")
+    title = _column(table, "title")
+    if text is None:
+        text = title if title is not None else _nulls(n)
+    elif title is not None:
+        text = pc.coalesce(text, title)
+    errors.add_mask(pc.is_null(text), "text", "text is empty")
+    lengths = pc.utf8_length(text)
+    errors.add_mask(pc.greater(lengths, limit), "text",
+                    lambda i: f"text is {lengths[i].as_py():,} characters, over the limit of {limit:,} "
+                              "(raise DEFECTRADAR_MAX_TEXT_CHARS to accept it)")
+    errors.add_mask(pc.match_substring_regex(text, _BINARY), "text",
+                    "text holds control characters (binary data?)")
+    if title is not None:
+        errors.add_mask(pc.greater(pc.utf8_length(title), limit), "title", f"title is over {limit:,} characters")
+
+    created_raw = _column(table, "created_at")
+    if created_raw is not None:
+        created, date_errors = datetime_column(created_raw, ctx.timezone, ctx.now, ctx.date_order)
+        errors.add(date_errors, "created_at")
+    else:
+        created = _nulls(n, pa.timestamp("us"))
+
+    engagement = _nulls(n, pa.int64())
+    for name in ("engagement", "likes", "reposts", "comments"):
+        raw = _column(table, name)
+        if raw is None:
+            continue
+        numbers, bad = integer_column(raw, name)
+        errors.add(bad, name)
+        if name == "engagement":
+            engagement = numbers
+        else:
+            engagement = pc.if_else(pc.and_(pc.is_null(engagement), pc.is_null(numbers)), engagement,
+                                    pc.add(pc.fill_null(engagement, 0), pc.fill_null(numbers, 0)))
+
+    keep = errors.keep_mask()
+    rejections = errors.rejections(ctx.pseudonymiser)
+    if not pc.any(keep).as_py():
+        return Normalised({"reports": _empty()}, rejections)
+
+    def kept(column: pa.Array | None, kind: pa.DataType = pa.string()) -> pa.Array:
+        return pc.filter(column, keep) if column is not None else _nulls(int(pc.sum(keep).as_py()), kind)
+
+    table = table.filter(keep)
+    rows = table.num_rows
+    p = ctx.pseudonymiser
+    text = p.redact_column(kept(text))
+    title = p.redact_column(kept(title)) if title is not None else _nulls(rows)
+    author = _column(table, "author")
+    author_token = p.token_column("user", author) if author is not None else _nulls(rows)
+    device = _column(table, "device_id")
+    device_token = p.token_column("device", device) if device is not None else _nulls(rows)
+    product = _column(table, "product")
+    product_id = ctx.product_ids(product) if product is not None else _nulls(rows)
+    source = _column(table, "source")
+    source = pc.fill_null(source, ctx.source) if source is not None else constant(ctx.source, rows, pa.string())
+    source_id = _column(table, "source_id")
+    source_id = source_id if source_id is not None else _nulls(rows)
+    created = kept(created, pa.timestamp("us"))
+
+    ids = ctx.sql(_REPORT_ID_SQL, batch=pa.table({
+        "source": source, "source_id": source_id, "text": text,
+        "created_at": created, "author_token": author_token}))["report_id"]
+
+    components = _json_lists(_column(table, "components"), rows)
+    severity = _column(table, "severity")
+    label_source = pc.if_else(pc.is_valid(severity), "source", pa.scalar(None, pa.string())) \
+        if severity is not None else _nulls(rows)
+    region = _column(table, "region")
+    url = _column(table, "url")
+    lang = _column(table, "lang")
+    ingested = constant(ctx.now, rows, pa.timestamp("us"))
+    out = {
+        "report_id": ids, "source": source, "source_type": constant(ctx.source_type, rows, pa.string()),
+        "source_id": source_id, "created_at": created, "author_token": author_token, "title": title,
+        "text": text, "lang": lang if lang is not None else _nulls(rows),
+        "product_raw": product if product is not None else _nulls(rows), "product_id": product_id,
+        "failure_modes": _nulls(rows, pa.list_(pa.string())), "components": components,
+        "severity": severity if severity is not None else _nulls(rows),
+        "repeat_repairs": _nulls(rows, pa.int32()), "data_loss": _nulls(rows, pa.bool_()),
+        "engagement": kept(engagement, pa.int64()),
+        "region": p.redact_column(region) if region is not None else _nulls(rows),
+        "device_token": device_token, "url": p.redact_column(url) if url is not None else _nulls(rows),
+        "extra": extra_json(table, p), "label_source": label_source,
+        "confidence": _nulls(rows, pa.float64()),
+        "ingest_run": constant(ctx.run_id, rows, pa.string()), "ingested_at": ingested,
+    }
+    result = pa.table({name: out[name].cast(kind) for name, kind in REPORT_COLUMNS})
+    result = result.append_column(ROW, table.column(ROW))
+    return Normalised({"reports": result}, rejections)
+
+
+def _json_lists(column: pa.Array | None, rows: int) -> pa.Array:
+    if column is None:
+        return _nulls(rows, pa.list_(pa.string()))
+    return pa.array([None if v is None else json.loads(v) for v in column.to_pylist()],
+                    pa.list_(pa.string()))
+
+
+def _empty() -> pa.Table:
+    table = pa.table({name: pa.array([], kind) for name, kind in REPORT_COLUMNS})
+    return table.append_column(ROW, pa.array([], pa.int64()))
