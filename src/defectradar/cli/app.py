@@ -1,0 +1,44 @@
+"""The ``defectradar`` command: a thin shell over the library, one module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from defectradar import __version__
+from defectradar.cli import demo, ingest, simulate, stats, store
+from defectradar.cli.common import new_app, out
+
+app = new_app(
+    "defectradar: find emerging product defects in complaints and repair records.\n\n"
+    "Start with [bold]defectradar demo[/], or [bold]defectradar ingest FILE...[/] then [bold]defectradar stats[/]."
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"defectradar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Show the version and exit.")) -> None:
+    """defectradar: find emerging product defects in complaints and repair records."""
+
+
+app.command("ingest")(ingest.ingest)
+app.command("stats")(stats.stats)
+app.add_typer(stats.quarantine_app, name="quarantine")
+app.command("simulate")(simulate.simulate)
+app.command("demo")(demo.demo)
+app.command("migrate")(store.migrate)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

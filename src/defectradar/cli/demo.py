@@ -1,0 +1,55 @@
+"""``defectradar demo``: the whole loop on a simulated world, and where to look next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from defectradar.cli.common import DbOption, JsonOption, RichProgress, open_store, out, print_json
+from defectradar.demo import run_demo
+
+
+def demo(
+    world: Annotated[Path, typer.Option("--world", help="Folder of the simulated world (built if absent).",
+                                        file_okay=False)] = Path("demo-world"),
+    seed: Annotated[int, typer.Option(help="Seed for a new world.")] = 2021,
+    scale: Annotated[float, typer.Option(help="Volume of a new world (1 = about 200k phones).")] = 1.0,
+    db: DbOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Simulate the Xiaomi 11 story (once), ingest it and show what the store now holds."""
+    store = open_store(db)
+    result = run_demo(store, world, seed, scale, progress_for=lambda kind: RichProgress(kind))
+    if json_:
+        print_json(result.to_dict())
+        return
+    view = result.overview
+    made = "built" if result.simulated else "reused"
+    out.print(f"[bold]defectradar demo[/]: world {made} in {escape(result.world_dir)}, store {escape(str(store.path))}")
+    runs = Table("file", "status", "read", "new", "already stored", "quarantined", title="ingest")
+    for r in result.ingests:
+        runs.add_row(escape(Path(r.path).name), r.status, f"{r.rows_read:,}", f"{r.rows_inserted:,}",
+                     f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}")
+    out.print(runs)
+    table = Table("product", "source", "reports", title="reports by product and source (top 15)")
+    for row in view.reports_by_product:
+        table.add_row(escape(row["product"]), escape(row["source"]), f"{row['reports']:,}")
+    out.print(table)
+    service = Table("product", "devices serviced", "events", "repairs", "replacements",
+                    title="after-sales service by product (top 15)")
+    for row in view.service_by_product:
+        service.add_row(escape(row["product"]), f"{row['devices']:,}", f"{row['events']:,}",
+                        f"{row['repairs']:,}", f"{row['replacements']:,}")
+    out.print(service)
+    actions = ", ".join(f"{a} {n:,}" for a, n in sorted(view.service_events_by_action.items()))
+    out.print(f"devices: {view.devices:,}; service events: {actions}")
+    out.print(f"reports from {view.first_report} to {view.last_report} (UTC)")
+    db_flag = f" --db {escape(str(store.path))}" if db else ""
+    out.print("\n[bold]Next:[/]")
+    out.print(f"  defectradar stats{db_flag}                 what the store holds, recent runs")
+    out.print(f"  defectradar quarantine list{db_flag}       rows refused at ingest, and why")
+    out.print(f"  {escape(result.world_dir)}/truth.json      the injected defects the analyses should find")

@@ -1,0 +1,94 @@
+"""``defectradar ingest``: load complaint, service and sales files into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from defectradar.cli.common import DbOption, JsonOption, RichProgress, err, open_store, out, print_json
+from defectradar.domain.catalog import load_catalog
+from defectradar.errors import DefectRadarError, InputError
+from defectradar.ingest.fields import parse_mapping
+from defectradar.ingest.formats import FORMATS
+from defectradar.ingest.pipeline import IngestResult, ingest_file
+
+EXIT_QUARANTINED = 3
+
+
+def ingest(
+    paths: Annotated[List[Path], typer.Argument(help="Files to ingest.", show_default=False)],
+    type_: Annotated[str, typer.Option("--type", "-t", help="Format: auto (detect), csv, jsonl, parquet, "
+                                       "weibo, nhtsa, service-records, sales.")] = "auto",
+    map_: Annotated[Optional[List[str]], typer.Option("--map", "-m", help="field=column, for columns "
+                                                      "with other names (repeatable).")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Source name stored with the rows (default: the format's).")] = None,
+    tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of times written without one.")] = None,
+    encoding: Annotated[Optional[str], typer.Option(help="Text encoding (default: detected).")] = None,
+    date_order: Annotated[Optional[str], typer.Option(help="How to read 03/04/2022: mdy or dmy.")] = None,
+    catalog: Annotated[Optional[Path], typer.Option(help="Product catalog YAML (default: built-in).")] = None,
+    force: Annotated[bool, typer.Option(help="Re-read files already ingested with the same options.")] = False,
+    strict: Annotated[bool, typer.Option(help=f"Exit {EXIT_QUARANTINED} when any row was quarantined.")] = False,
+    db: DbOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Ingest files into the store: idempotent, crash-safe, bad rows quarantined, personal data tokenised."""
+    if type_ != "auto" and type_ not in FORMATS:
+        raise InputError(f"unknown --type {type_!r}; choose auto or one of {', '.join(sorted(FORMATS))}")
+    mapping = parse_mapping(map_)
+    store = open_store(db)
+    the_catalog = load_catalog(catalog) if catalog else None
+    results: list[IngestResult] = []
+    failures = 0
+    for path in paths:
+        try:
+            result = ingest_file(store, path, source_type=type_, mapping=mapping, source=source, tz=tz,
+                                 encoding=encoding, date_order=date_order, force=force,
+                                 catalog=the_catalog, progress=RichProgress("bytes"))
+        except InputError as exc:
+            failures += 1
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            results.append(IngestResult(str(path), None, None, None, "failed", message=str(exc)))
+            continue
+        except DefectRadarError:
+            raise
+        results.append(result)
+        if not json_:
+            _report(result)
+    if json_:
+        print_json([r.to_dict() for r in results])
+    else:
+        _summary(results, store.path)
+    if failures:
+        raise typer.Exit(2)
+    if strict and any(r.rows_quarantined for r in results):
+        raise typer.Exit(EXIT_QUARANTINED)
+
+
+def _report(result: IngestResult) -> None:
+    name = escape(result.path)
+    if result.status == "empty":
+        err.print(f"[yellow]{name}[/]: {result.message}")
+    elif result.status == "skipped":
+        err.print(f"[dim]{name}[/]: {escape(result.message or '')}")
+    else:
+        err.print(f"[green]{name}[/] ({result.source_type}): {result.rows_read:,} rows read, "
+                  f"{result.rows_inserted:,} new, {result.rows_duplicate:,} already stored, "
+                  f"{result.rows_quarantined:,} quarantined in {result.seconds:.1f} s")
+
+
+def _summary(results: list[IngestResult], db: Path) -> None:
+    if len(results) > 1:
+        table = Table("file", "type", "status", "read", "new", "duplicate", "quarantined", title="ingest")
+        for r in results:
+            table.add_row(escape(Path(r.path).name), r.source_type or "-", r.status, f"{r.rows_read:,}",
+                          f"{r.rows_inserted:,}", f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}")
+        out.print(table)
+    quarantined = [r for r in results if r.rows_quarantined]
+    if quarantined:
+        total = sum(r.rows_quarantined for r in quarantined)
+        runs = " ".join(f"--run {r.run_id[:8]}" for r in quarantined[:1])
+        out.print(f"{total:,} rows quarantined: see [bold]defectradar quarantine list {runs} --db {escape(str(db))}[/]")

@@ -1,0 +1,39 @@
+"""The demo loop on a small simulated world: simulate once, ingest, summarise, reuse."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from defectradar.cli.app import app
+from defectradar.demo import run_demo
+
+
+def test_demo_builds_ingests_and_reuses(store, tmp_path):
+    world = tmp_path / "world"
+    first = run_demo(store, world, seed=11, scale=0.05)
+    assert first.simulated and (world / "truth.json").exists()
+    by_file = {r.path.rsplit("/", 1)[-1]: r for r in first.ingests}
+    assert set(by_file) == {"sales.csv", "service_records.csv", "weibo.jsonl"}
+    assert all(r.status == "complete" and r.rows_inserted > 0 for r in by_file.values())
+    view = first.overview
+    assert view.devices > 0 and view.service_events_by_action["repair"] > 0
+    assert view.service_by_product[0]["product"] == "xiaomi-11"      # the injected defects dominate
+    assert sum(r["reports"] for r in view.reports_by_product) == by_file["weibo.jsonl"].rows_inserted
+
+    second = run_demo(store, world, seed=11, scale=0.05)
+    assert not second.simulated
+    assert all(r.status == "skipped" for r in second.ingests)
+    assert second.overview.devices == view.devices
+
+
+def test_demo_command_prints_where_to_look(tmp_path):
+    runner = CliRunner()
+    db = str(tmp_path / "demo.duckdb")
+    args = ["demo", "--world", str(tmp_path / "w"), "--scale", "0.03", "--seed", "5", "--db", db]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Next:" in result.output and "defectradar stats" in result.output and "truth.json" in result.output
+    data = json.loads(runner.invoke(app, [*args, "--json"], catch_exceptions=False).stdout)
+    assert data["simulated"] is False and {r["status"] for r in data["ingests"]} == {"skipped"}
