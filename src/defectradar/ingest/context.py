@@ -99,10 +99,16 @@ class RowErrors:
         result = [replace(r, raw=scrub_row(r.cells, pseudonymiser) if r.cells is not None
                           else scrub_text(r.raw, pseudonymiser), cells=None)
                   for r in self.batch.rejections]
-        for index, (field_name, reason) in sorted(self.errors.items()):
-            row = {name: table.column(name)[index].as_py() for name in table.column_names if name != ROW}
-            result.append(Rejection(table.column(ROW)[index].as_py(), reason,
-                                    scrub_row(row, pseudonymiser), field_name))
+        if not self.errors:
+            return result
+        indices = sorted(self.errors)
+        # One bulk take instead of per-cell lookups: a bad mapping can refuse millions of rows.
+        picked = table.take(pa.array(indices, pa.int64()))
+        numbers = picked.column(ROW).to_pylist()
+        rows = picked.drop_columns([ROW]).to_pylist()
+        for index, number, row in zip(indices, numbers, rows):
+            field_name, reason = self.errors[index]
+            result.append(Rejection(number, reason, scrub_row(row, pseudonymiser), field_name))
         return result
 
 
@@ -114,13 +120,16 @@ def scrub_row(row: dict[str, object], pseudonymiser: Pseudonymiser) -> str:
             continue
         label = name.removeprefix("extra:")
         kind = _FIELD_PII.get(name) or pii_kind(label)
-        text = str(value)
-        # Cut before scrubbing: a quarantined row may be a multi-megabyte field.
-        clean[label] = pseudonymiser.token(kind, text) if kind and text.strip() else \
-            pseudonymiser.redact(text[:RAW_PREVIEW_CHARS])
+        text = str(value)[:RAW_PREVIEW_CHARS]   # cut first: a refused row may be a huge field
+        if kind and text.strip():
+            clean[label] = pseudonymiser.token(kind, text)
+        else:
+            clean[label] = pseudonymiser.redact(text) if _MAYBE_IDENTIFIER.search(text) else text
     return preview(json.dumps(clean, ensure_ascii=False))
 
 
+# Python's form of identifiers.CANDIDATE (its \d already covers full-width digits).
+_MAYBE_IDENTIFIER = re.compile(r"\d(?:\D{0,4}\d){5,}|[@＠]")
 _JSON_PAIR = re.compile(r'"([^"\\]{1,60})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
 
 

@@ -137,7 +137,7 @@ def find_identifiers(text: str, default_region: str = "CN") -> list[Identifier]:
     for m in CN_MOBILE.finditer(folded):
         digits = re.sub(r"\D", "", m.group())[-11:]
         add("phone", m.start(), m.end(), "+86" + digits)
-    if any(ch.isdigit() for ch in folded):
+    if _digits_left(folded, taken):
         trunk = phonenumbers.ndd_prefix_for_region(default_region, True)
         for match in phonenumbers.PhoneNumberMatcher(folded, default_region,
                                                      leniency=phonenumbers.Leniency.VALID):
@@ -151,6 +151,28 @@ def find_identifiers(text: str, default_region: str = "CN") -> list[Identifier]:
         add("mention", m.start(), m.end(), m.group(1))
     found.sort(key=lambda ident: ident.start)
     return found
+
+
+_PHONE_SHAPED = re.compile(r"\d(?:\D{0,3}\d){5,}")
+
+
+def _digits_left(folded: str, taken: list[tuple[int, int]]) -> bool:
+    """Whether digits that could still form a phone number remain outside the spans found.
+
+    libphonenumber's matcher is pure Python and costs ~0.2 ms a text; most texts with
+    numbers hold only a Chinese mobile the regex already took, so skip it then.
+    """
+    if not any(ch.isdigit() for ch in folded):
+        return False
+    if not taken:
+        return True
+    pieces, position = [], 0
+    for start, end in taken:
+        pieces.append(folded[position:start])
+        pieces.append(" " * (end - start))
+        position = end
+    pieces.append(folded[position:])
+    return _PHONE_SHAPED.search("".join(pieces)) is not None
 
 
 def iter_digit_runs(text: str) -> Iterator[str]:

@@ -55,11 +55,16 @@ def _phone_fallback(value: str) -> str:
     return digits
 
 
+_E164_CN_MOBILE = re.compile(r"\+861[3-9]\d{9}")
+
+
 def _normalise(kind: str, value: str, default_region: str) -> str:
     """The canonical spelling of an identifier, so every way of writing it gets one token."""
     if kind == "device":
         return normalise_device_id(value)
     if kind == "phone":
+        if _E164_CN_MOBILE.fullmatch(value):   # already canonical (found by the mobile regex)
+            return value
         return normalise_phone(value, default_region) or _phone_fallback(value)
     if kind == "email":
         return value.strip().lower()
