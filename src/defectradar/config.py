@@ -96,6 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Weibo files default to Asia/Shanghai and NHTSA files to America/New_York."),
     Setting("memory_limit", "512MB", _memory,
             "Memory DuckDB may use for one command (e.g. 512MB, 4GB)."),
+    Setting("ingest_memory_limit", "256MB", _memory,
+            "Memory DuckDB may use while ingesting. Appends need little; a low cap keeps an ingest's "
+            "peak memory flat whatever the file or store size."),
     Setting("public_handles", "小米公司,小米手机,小米客服,XiaomiChina,Xiaomi,RedmiChina,华为终端,荣耀手机,OPPO,vivo,三星手机,Apple",
             _handles,
             "Comma-separated @handles of organisations that stay readable in post texts; every "
@@ -117,6 +120,7 @@ class Settings:
     max_text_chars: int
     timezone: str
     memory_limit: str
+    ingest_memory_limit: str
     public_handles: tuple[str, ...] = field(default_factory=tuple)
 
     def replace(self, **changes: Any) -> "Settings":

@@ -70,10 +70,10 @@ class Store:
     def _waiting_dir(self) -> Path:
         return self.path.with_name(self.path.name + ".waiting")
 
-    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+    def _connect(self, read_only: bool, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.settings.lock_timeout
         delay = 0.005
-        config = {"memory_limit": self.settings.memory_limit}
+        config = {"memory_limit": memory_limit or self.settings.memory_limit}
         marker: Path | None = None
         try:
             while True:
@@ -245,7 +245,8 @@ class WriteSession:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self._con is None:
-            self._con = self.store._connect(read_only=False)
+            self._con = self.store._connect(read_only=False,
+                                            memory_limit=self.store.settings.ingest_memory_limit)
             if not self.store._migrated:
                 migrate.upgrade(self._con, str(self.store.path))
                 self.store._migrated = True
