@@ -183,3 +183,10 @@ def test_batches_commit_independently(store, settings, csv_file, query, monkeypa
     result = ingest_file(small, path)
     assert result.rows_inserted == 10
     assert query("SELECT count(DISTINCT ingest_run) r, count(*) n FROM reports")[0] == {"r": 1, "n": 10}
+
+
+def test_mostly_quarantined_file_warns_about_the_mapping(store, tmp_path):
+    path = tmp_path / "future.csv"
+    path.write_text("id,created_at,text\n" + "".join(f"{i},2099-01-01,t{i}\n" for i in range(30)))
+    result = ingest_file(store, path)
+    assert result.rows_quarantined == 30 and "check the column mapping" in result.message

@@ -78,6 +78,8 @@ def _report(result: IngestResult) -> None:
         err.print(f"[green]{name}[/] ({result.source_type}): {result.rows_read:,} rows read, "
                   f"{result.rows_inserted:,} new, {result.rows_duplicate:,} already stored, "
                   f"{result.rows_quarantined:,} quarantined in {result.seconds:.1f} s")
+        if result.message:
+            err.print(f"[yellow]warning:[/] {escape(result.message)}")
 
 
 def _summary(results: list[IngestResult], db: Path) -> None:

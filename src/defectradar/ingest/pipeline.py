@@ -156,6 +156,9 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
             ctx.scratch.close()
             result.seconds = time.monotonic() - started
     result.status = "complete"
+    if result.rows_read >= 20 and result.rows_quarantined > result.rows_read / 2:
+        result.message = ("most rows were quarantined: check the column mapping (--map), --tz and "
+                          "--date-order, then see `defectradar quarantine list`")
     return result
 
 
