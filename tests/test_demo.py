@@ -17,6 +17,11 @@ def test_demo_builds_ingests_and_reuses(store, tmp_path):
     by_file = {r.path.rsplit("/", 1)[-1]: r for r in first.ingests}
     assert set(by_file) == {"sales.csv", "service_records.csv", "weibo.jsonl"}
     assert all(r.status == "complete" and r.rows_inserted > 0 for r in by_file.values())
+    # The world's clerical slips are refused, each with its reason, and nothing else is.
+    import json as _json
+    truth = _json.loads((world / "truth.json").read_text(encoding="utf-8"))["counts"]
+    assert by_file["service_records.csv"].rows_quarantined == truth["malformed_service_rows"]
+    assert by_file["weibo.jsonl"].rows_quarantined == truth["malformed_post_lines"]
     view = first.overview
     assert view.devices > 0 and view.service_events_by_action["repair"] > 0
     assert view.service_by_product[0]["product"] == "xiaomi-11"      # the injected defects dominate

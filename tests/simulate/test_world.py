@@ -42,6 +42,16 @@ CATALOG = builtin_catalog()
 FILES = ("weibo.jsonl", "service_records.csv", "sales.csv", "truth.json", "README.md")
 
 
+def _service_slip(row: dict) -> bool:
+    """A botched copy: no device, an unfilled action, an impossible date, or an event before purchase."""
+    try:
+        event = date.fromisoformat(row["event_date"])
+    except ValueError:
+        return True
+    return (not row["device_id"] or row["action"] not in ("inspect", "repair", "replace", "refund", "refused")
+            or event < date.fromisoformat(row["purchase_date"]))
+
+
 class World:
     """One simulated world read back from its files."""
 
@@ -51,11 +61,22 @@ class World:
         with open(self.dir / "service_records.csv", encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
             self.service_header = reader.fieldnames
-            self.service = list(reader)
+            rows = list(reader)
+        # The world adds botched copies of some records (clerical slips) for ingest to refuse.
+        self.service = [r for r in rows if not _service_slip(r)]
+        self.service_slips = [r for r in rows if _service_slip(r)]
         with open(self.dir / "sales.csv", encoding="utf-8", newline="") as f:
             self.sales = list(csv.DictReader(f))
         with open(self.dir / "weibo.jsonl", encoding="utf-8") as f:
-            self.posts = [json.loads(line) for line in f]
+            lines = f.read().splitlines()
+        self.posts, self.post_slips = [], []
+        for line in lines:
+            try:
+                post = json.loads(line)
+            except json.JSONDecodeError:
+                self.post_slips.append(line)
+                continue
+            (self.post_slips if post["created_at"] == "3分钟前" else self.posts).append(post)
         with open(self.dir / "truth.json", encoding="utf-8") as f:
             self.truth = json.load(f)
         for row in self.service:
@@ -451,3 +472,11 @@ def test_burst_is_a_spike_around_september_21(world):
     assert burst["non_owner_posts"] > 500 and burst["reposts"] > 50
     assert math.isclose(sum(1 for e in world.truth["posts"].values() if e.get("stream") in ("burst", "repost")),
                         burst["non_owner_posts"])
+
+
+def test_clerical_slips_are_few_and_marked(world):
+    counts = world.truth["counts"]
+    assert len(world.service_slips) == counts["malformed_service_rows"] > 0
+    assert len(world.post_slips) == counts["malformed_post_lines"] > 0
+    assert len(world.service) == counts["service_events"]
+    assert len(world.service_slips) < 0.002 * len(world.service)

@@ -25,10 +25,37 @@ _PARTS = ("truth-lemons", "truth-posts")
 _ACTIONS = ("inspect", "repair", "replace", "refund", "refused")
 _STREAMS = ("owner", "background", "burst", "repost")
 _IDENTIFIER_KINDS = ("phone", "imei", "email", "person_id", "mention")
+# Real exports carry clerical slips. Every Nth record is followed by a botched copy of itself
+# (the real record stays, so the truth is untouched), for ingest to quarantine with a reason.
+SERVICE_SLIP_EVERY = 997
+POST_SLIP_EVERY = 1499
 
 
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _service_slip(row: tuple, n: int) -> tuple:
+    """A botched copy of a service row, cycling through the slips seen in real exports."""
+    row = list(row)
+    kind = n % 4
+    if kind == 0:
+        row[3] = "2020-01-01"          # event date typed before the purchase date
+    elif kind == 1:
+        row[5] = "待定"                 # action not filled in yet
+    elif kind == 2:
+        row[0] = ""                    # device id missing
+    else:
+        row[3] = row[3][:8] + "31" if row[3][5:7] in ("02", "04", "06", "09", "11") else row[3][:5] + "02-30"
+    return tuple(row)
+
+
+def _post_slip(post: dict, n: int) -> str:
+    """A broken line: cut off mid-object (a scraper killed mid-write) or a relative date."""
+    if n % 2 == 0:
+        text = _dumps(post)
+        return text[: len(text) // 2]
+    return _dumps({**post, "created_at": "3分钟前"})
 
 
 class WorldFiles:
@@ -48,7 +75,8 @@ class WorldFiles:
         self.counts: Counter = Counter({key: 0 for key in (
             "sales_rows", "service_events", *(f"service_events_{a}" for a in _ACTIONS), "posts",
             *(f"posts_{s}" for s in _STREAMS), "defect_posts", "posts_with_identifiers",
-            *(f"posts_with_{k}" for k in _IDENTIFIER_KINDS), "long_posts", "lemons")})
+            *(f"posts_with_{k}" for k in _IDENTIFIER_KINDS), "long_posts", "lemons",
+            "malformed_service_rows", "malformed_post_lines")})
         self._first = {part: True for part in _PARTS}
 
     def write_sales(self, product_id: str, month: date, region: str, channel: str, units: int) -> None:
@@ -59,6 +87,9 @@ class WorldFiles:
         self._service.writerow(row)
         self.counts["service_events"] += 1
         self.counts[f"service_events_{row[5]}"] += 1
+        if self.counts["service_events"] % SERVICE_SLIP_EVERY == 0:
+            self._service.writerow(_service_slip(row, self.counts["malformed_service_rows"]))
+            self.counts["malformed_service_rows"] += 1
 
     def _part_line(self, part: str, text: str) -> None:
         handle = self._handles[part]
@@ -67,6 +98,9 @@ class WorldFiles:
 
     def write_post(self, post: dict, truth: dict, stream: str) -> None:
         self._handles["posts"].write(_dumps(post) + "\n")
+        if (self.counts["posts"] + 1) % POST_SLIP_EVERY == 0:
+            self._handles["posts"].write(_post_slip(post, self.counts["malformed_post_lines"]) + "\n")
+            self.counts["malformed_post_lines"] += 1
         self._part_line("truth-posts", f"{_dumps(post['mid'])}:{_dumps({**truth, 'stream': stream})}")
         self.counts["posts"] += 1
         self.counts[f"posts_{stream}"] += 1
