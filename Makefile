@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest clean
+.PHONY: install demo test lint bench bench-ingest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("defectradar needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -23,6 +23,9 @@ test: $(STAMP)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; \
 	exit $$rc
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
 
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py --write-docs

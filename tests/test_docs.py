@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from conftest import REPO
-
-from defectradar.config import SETTINGS
 from defectradar.cli.app import app
+from defectradar.config import SETTINGS
 
 
 def test_every_setting_is_in_the_configuration_guide():
@@ -22,8 +21,8 @@ def test_every_command_is_in_the_readme():
 
 
 def test_every_format_is_in_the_formats_guide():
-    from defectradar.ingest.formats import FORMATS
     import defectradar.ingest.pipeline  # noqa: F401 - registers formats
+    from defectradar.ingest.formats import FORMATS
 
     text = (REPO / "docs" / "formats.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in text for name in FORMATS)

@@ -37,7 +37,9 @@ def run_demo(store: Store, world_dir: str | Path, seed: int = 2021, scale: float
     world = Path(world_dir)
     simulated = not (world / "truth.json").exists()
     if simulated:
-        from defectradar.simulate import simulate_world  # numpy-heavy; only when a world is built
+        from defectradar.simulate import (
+            simulate_world,  # numpy-heavy; only when a world is built
+        )
 
         simulate_world(world, seed=seed, scale=scale, progress=progress_for("steps"))
     result = DemoResult(str(world), simulated)

@@ -7,7 +7,12 @@ from datetime import date
 
 import pytest
 
-from defectradar.domain.catalog import builtin_catalog, fold_name, load_catalog, parse_catalog
+from defectradar.domain.catalog import (
+    builtin_catalog,
+    fold_name,
+    load_catalog,
+    parse_catalog,
+)
 from defectradar.errors import InputError
 
 ENTRY = "  - id: a\n    brand: B\n    name: A\n"

@@ -6,7 +6,8 @@ import codecs
 import io
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from defectradar.errors import UnknownFormatError
 from defectradar.ingest.encoding import (

@@ -4,10 +4,11 @@ numbers (dates, prices, model numbers, order numbers) alone."""
 from __future__ import annotations
 
 import string
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from defectradar.ingest.identifiers import (
     cn_resident_id_valid,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from conftest import shared_data
-
 from defectradar.ingest.nhtsa import FIELDS
 from defectradar.ingest.pipeline import ingest_file
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import re
 
-from defectradar.ingest.pipeline import ingest_file
 from defectradar.ingest.nhtsa import FIELDS
+from defectradar.ingest.pipeline import ingest_file
 
 PHONE_CN = "138-1234-5678"
 PHONE_CN_2 = "+86 139 0000 1111"

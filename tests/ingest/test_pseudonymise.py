@@ -9,7 +9,8 @@ import re
 
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from defectradar.ingest.identifiers import find_identifiers, iter_digit_runs
 from defectradar.ingest.pseudonymise import Pseudonymiser

@@ -24,13 +24,23 @@ import pytest
 
 from defectradar.domain.catalog import builtin_catalog
 from defectradar.errors import InputError
-from defectradar.ingest.identifiers import cn_resident_id_valid, find_identifiers, luhn_valid
+from defectradar.ingest.identifiers import (
+    cn_resident_id_valid,
+    find_identifiers,
+    luhn_valid,
+)
 from defectradar.ingest.weibo import post_fields
 from defectradar.simulate import WorldSummary, simulate_world
 from defectradar.simulate.device_lives import iter_sold_units
 from defectradar.simulate.lifetimes import ProductHazards
-from defectradar.simulate.parameters import (CHANNELS, DEFECTS, MI11_SERIES, MODES, PRODUCT_PLANS,
-                                             REGIONS)
+from defectradar.simulate.parameters import (
+    CHANNELS,
+    DEFECTS,
+    MI11_SERIES,
+    MODES,
+    PRODUCT_PLANS,
+    REGIONS,
+)
 from defectradar.simulate.phrases.service_texts import fault_text_mode
 from defectradar.simulate.post_text import Complaint, compose_complaint
 from defectradar.simulate.sales_plan import plan_sales

@@ -8,7 +8,12 @@ import duckdb
 import pytest
 
 from defectradar.config import SETTINGS, load_settings
-from defectradar.errors import ConfigError, SchemaVersionError, SecretError, StoreMissingError
+from defectradar.errors import (
+    ConfigError,
+    SchemaVersionError,
+    SecretError,
+    StoreMissingError,
+)
 from defectradar.ingest.pipeline import ingest_file
 from defectradar.store import migrate
 from defectradar.store.connect import Store

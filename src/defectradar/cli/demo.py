@@ -9,7 +9,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from defectradar.cli.common import DbOption, JsonOption, RichProgress, open_store, out, print_json
+from defectradar.cli.common import (
+    DbOption,
+    JsonOption,
+    RichProgress,
+    open_store,
+    out,
+    print_json,
+)
 from defectradar.demo import run_demo
 
 

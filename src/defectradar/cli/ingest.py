@@ -9,7 +9,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from defectradar.cli.common import DbOption, JsonOption, RichProgress, err, open_store, out, print_json
+from defectradar.cli.common import (
+    DbOption,
+    JsonOption,
+    RichProgress,
+    err,
+    open_store,
+    out,
+    print_json,
+)
 from defectradar.domain.catalog import load_catalog
 from defectradar.errors import DefectRadarError, InputError
 from defectradar.ingest.fields import parse_mapping

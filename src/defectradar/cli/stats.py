@@ -8,7 +8,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from defectradar.cli.common import DbOption, JsonOption, new_app, open_store, out, print_json
+from defectradar.cli.common import (
+    DbOption,
+    JsonOption,
+    new_app,
+    open_store,
+    out,
+    print_json,
+)
 from defectradar.query.stats import quarantined_rows, store_stats
 
 

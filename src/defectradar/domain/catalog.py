@@ -6,8 +6,8 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 

@@ -17,8 +17,14 @@ import json
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from defectradar.ingest.context import constant, IngestContext, Normalised, RowErrors, extra_json
-from defectradar.ingest.fields import blank_to_null, integer_column
+from defectradar.ingest.context import (
+    IngestContext,
+    Normalised,
+    RowErrors,
+    constant,
+    extra_json,
+)
+from defectradar.ingest.fields import field_column, integer_column
 from defectradar.ingest.reading import ROW, RawBatch
 from defectradar.ingest.timeparse import datetime_column
 
@@ -48,11 +54,6 @@ FROM batch
 """
 
 
-def _column(table: pa.Table, name: str) -> pa.Array | None:
-    if name not in table.column_names:
-        return None
-    return blank_to_null(table.column(name).combine_chunks())
-
 
 def _nulls(n: int, kind: pa.DataType = pa.string()) -> pa.Array:
     return pa.nulls(n, kind)
@@ -64,8 +65,8 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
     errors = RowErrors(batch)
     limit = ctx.settings.max_text_chars
 
-    text = _column(table, "text")
-    title = _column(table, "title")
+    text = field_column(table, "text")
+    title = field_column(table, "title")
     if text is None:
         text = title if title is not None else _nulls(n)
     elif title is not None:
@@ -80,7 +81,7 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
     if title is not None:
         errors.add_mask(pc.greater(pc.utf8_length(title), limit), "title", f"title is over {limit:,} characters")
 
-    created_raw = _column(table, "created_at")
+    created_raw = field_column(table, "created_at")
     if created_raw is not None:
         created, date_errors = datetime_column(created_raw, ctx.timezone, ctx.now, ctx.date_order)
         errors.add(date_errors, "created_at")
@@ -89,7 +90,7 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
 
     engagement = _nulls(n, pa.int64())
     for name in ("engagement", "likes", "reposts", "comments"):
-        raw = _column(table, name)
+        raw = field_column(table, name)
         if raw is None:
             continue
         numbers, bad = integer_column(raw, name)
@@ -113,15 +114,15 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
     p = ctx.pseudonymiser
     text = p.redact_column(kept(text))
     title = p.redact_column(kept(title)) if title is not None else _nulls(rows)
-    author = _column(table, "author")
+    author = field_column(table, "author")
     author_token = p.token_column("user", author) if author is not None else _nulls(rows)
-    device = _column(table, "device_id")
+    device = field_column(table, "device_id")
     device_token = p.token_column("device", device) if device is not None else _nulls(rows)
-    product = _column(table, "product")
+    product = field_column(table, "product")
     product_id = ctx.product_ids(product) if product is not None else _nulls(rows)
-    source = _column(table, "source")
+    source = field_column(table, "source")
     source = pc.fill_null(source, ctx.source) if source is not None else constant(ctx.source, rows, pa.string())
-    source_id = _column(table, "source_id")
+    source_id = field_column(table, "source_id")
     source_id = source_id if source_id is not None else _nulls(rows)
     created = kept(created, pa.timestamp("us"))
 
@@ -129,13 +130,13 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
         "source": source, "source_id": source_id, "text": text,
         "created_at": created, "author_token": author_token}))["report_id"]
 
-    components = _json_lists(_column(table, "components"), rows)
-    severity = _column(table, "severity")
+    components = _json_lists(field_column(table, "components"), rows)
+    severity = field_column(table, "severity")
     label_source = pc.if_else(pc.is_valid(severity), "source", pa.scalar(None, pa.string())) \
         if severity is not None else _nulls(rows)
-    region = _column(table, "region")
-    url = _column(table, "url")
-    lang = _column(table, "lang")
+    region = field_column(table, "region")
+    url = field_column(table, "url")
+    lang = field_column(table, "lang")
     ingested = constant(ctx.now, rows, pa.timestamp("us"))
     out = {
         "report_id": ids, "source": source, "source_type": constant(ctx.source_type, rows, pa.string()),

@@ -16,7 +16,13 @@ from defectradar.config import Settings
 from defectradar.domain.catalog import Catalog
 from defectradar.ingest.fields import pii_kind
 from defectradar.ingest.pseudonymise import Pseudonymiser
-from defectradar.ingest.reading import RAW_PREVIEW_CHARS, ROW, RawBatch, Rejection, preview
+from defectradar.ingest.reading import (
+    RAW_PREVIEW_CHARS,
+    ROW,
+    RawBatch,
+    Rejection,
+    preview,
+)
 
 
 @dataclass
@@ -86,6 +92,13 @@ class RowErrors:
         if pc.any(mask).as_py():
             for index in pc.indices_nonzero(mask).to_pylist():
                 self.errors.setdefault(index, (field_name, reason(index) if callable(reason) else reason))
+
+    def require(self, column: pa.Array | None, field_name: str) -> pa.Array:
+        """Flag rows where a required field is blank (all rows when the column is absent)."""
+        n = self.batch.table.num_rows
+        column = column if column is not None else pa.nulls(n, pa.string())
+        self.add_mask(pc.is_null(column), field_name, f"{field_name} is empty")
+        return column
 
     def keep_mask(self) -> pa.Array:
         keep = [True] * self.batch.table.num_rows

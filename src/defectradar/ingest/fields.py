@@ -189,6 +189,13 @@ def blank_to_null(column: pa.Array) -> pa.Array:
     return pc.if_else(is_blank(column), pa.scalar(None, pa.string()), pc.ascii_trim_whitespace(column))
 
 
+def field_column(table: pa.Table, name: str) -> pa.Array | None:
+    """A batch's column for one of our fields, blanks as null; None when the file lacks it."""
+    if name not in table.column_names:
+        return None
+    return blank_to_null(table.column(name).combine_chunks())
+
+
 def integer_column(column: pa.Array, field: str, minimum: int | None = 0) -> tuple[pa.Array, dict[int, str]]:
     """Whole numbers (thousands separators allowed); blanks are null, the rest are errors."""
     text = blank_to_null(column)

@@ -18,10 +18,20 @@ from typing import Callable, Iterator
 
 from defectradar.errors import InputError, UnknownFormatError
 from defectradar.ingest.context import IngestContext, Normalised
-from defectradar.ingest.encoding import Encoding, detect_encoding, encoding_by_name, read_sample
+from defectradar.ingest.encoding import (
+    Encoding,
+    detect_encoding,
+    encoding_by_name,
+    read_sample,
+)
 from defectradar.ingest.fields import Field, apply_mapping, resolve_columns
-from defectradar.ingest.reading import (RawBatch, read_delimited, read_json_lines, read_parquet,
-                                        sniff_dialect)
+from defectradar.ingest.reading import (
+    RawBatch,
+    read_delimited,
+    read_json_lines,
+    read_parquet,
+    sniff_dialect,
+)
 
 
 @dataclass

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from defectradar.ingest.complaints import normalise_reports
 from defectradar.ingest.fields import REPORT_FIELDS, SALES_FIELDS, SERVICE_FIELDS
-from defectradar.ingest.formats import (ReadOptions, Sample, SourceFormat, columns_match, container_of,
-                                        looks_delimited, read_tabular, register_format)
+from defectradar.ingest.formats import (
+    ReadOptions,
+    Sample,
+    SourceFormat,
+    columns_match,
+    container_of,
+    looks_delimited,
+    read_tabular,
+    register_format,
+)
 from defectradar.ingest.sales import normalise_sales
 from defectradar.ingest.service_records import normalise_service_records
 

@@ -18,8 +18,22 @@ from typing import Iterator
 
 from defectradar.errors import UnreadableFileError
 from defectradar.ingest.complaints import normalise_reports
-from defectradar.ingest.formats import ReadOptions, Sample, SourceFormat, first_record_fields, register_format
-from defectradar.ingest.reading import ROW, Dialect, RawBatch, Rejection, preview, read_delimited, rows_to_table
+from defectradar.ingest.formats import (
+    ReadOptions,
+    Sample,
+    SourceFormat,
+    first_record_fields,
+    register_format,
+)
+from defectradar.ingest.reading import (
+    ROW,
+    Dialect,
+    RawBatch,
+    Rejection,
+    preview,
+    read_delimited,
+    rows_to_table,
+)
 
 FIELDS = (
     "CMPLID", "ODINO", "MFR_NAME", "MAKETXT", "MODELTXT", "YEARTXT", "CRASH", "FAILDATE", "FIRE",

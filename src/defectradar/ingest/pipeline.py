@@ -13,13 +13,12 @@ import os
 import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from concurrent.futures import Future, ThreadPoolExecutor
 from queue import Full, Queue
 from typing import Callable, Iterator
-
 
 import defectradar.ingest.generic  # noqa: F401 - registers the built-in formats
 import defectradar.ingest.nhtsa  # noqa: F401
@@ -27,7 +26,12 @@ import defectradar.ingest.weibo  # noqa: F401
 from defectradar.domain.catalog import Catalog, builtin_catalog
 from defectradar.errors import DefectRadarError, InputError, UnreadableFileError
 from defectradar.ingest.context import IngestContext, Normalised
-from defectradar.ingest.formats import ReadOptions, detect_format, get_format, take_sample
+from defectradar.ingest.formats import (
+    ReadOptions,
+    detect_format,
+    get_format,
+    take_sample,
+)
 from defectradar.ingest.pseudonymise import Pseudonymiser
 from defectradar.ingest.reading import RawBatch
 from defectradar.progress import Progress

@@ -23,7 +23,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from defectradar.ingest.fields import is_blank
-from defectradar.ingest.identifiers import CANDIDATE, CN_MOBILE, find_identifiers, normalise_phone
+from defectradar.ingest.identifiers import (
+    CANDIDATE,
+    CN_MOBILE,
+    find_identifiers,
+    normalise_phone,
+)
 
 PREFIX = {"device": "dev", "phone": "tel", "email": "mail", "person_id": "pid", "user": "usr",
           "name": "per", "address": "addr"}

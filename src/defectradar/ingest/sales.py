@@ -10,8 +10,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from defectradar.ingest.context import constant, IngestContext, Normalised, RowErrors
-from defectradar.ingest.fields import blank_to_null, integer_column
+from defectradar.ingest.context import IngestContext, Normalised, RowErrors, constant
+from defectradar.ingest.fields import field_column, integer_column
 from defectradar.ingest.reading import ROW, RawBatch
 from defectradar.ingest.timeparse import DateError, parse_month
 
@@ -27,11 +27,6 @@ SELECT md5(concat_ws(chr(31), source, product_raw, strftime(month, '%Y-%m'), coa
 FROM batch
 """
 
-
-def _get(table: pa.Table, name: str) -> pa.Array | None:
-    if name not in table.column_names:
-        return None
-    return blank_to_null(table.column(name).combine_chunks())
 
 
 def _months(column: pa.Array, ctx: IngestContext) -> tuple[pa.Array, dict[int, str]]:
@@ -60,17 +55,13 @@ def _months(column: pa.Array, ctx: IngestContext) -> tuple[pa.Array, dict[int, s
 
 def normalise_sales(batch: RawBatch, ctx: IngestContext) -> Normalised:
     table = batch.table
-    n = table.num_rows
     errors = RowErrors(batch)
-    product = _get(table, "product")
-    month_raw = _get(table, "month")
-    units_raw = _get(table, "units")
-    for name, column in (("product", product), ("month", month_raw), ("units", units_raw)):
-        errors.add_mask(pc.is_null(column) if column is not None else constant(True, n, pa.bool_()), name,
-                        f"{name} is empty")
-    month, bad = _months(month_raw if month_raw is not None else pa.nulls(n, pa.string()), ctx)
+    product = errors.require(field_column(table, "product"), "product")
+    month_raw = errors.require(field_column(table, "month"), "month")
+    units_raw = errors.require(field_column(table, "units"), "units")
+    month, bad = _months(month_raw, ctx)
     errors.add(bad, "month")
-    units, bad = integer_column(units_raw if units_raw is not None else pa.nulls(n, pa.string()), "units")
+    units, bad = integer_column(units_raw, "units")
     errors.add(bad, "units")
 
     keep = errors.keep_mask()
@@ -79,8 +70,8 @@ def normalise_sales(batch: RawBatch, ctx: IngestContext) -> Normalised:
     rows = table.num_rows
     nulls = pa.nulls(rows, pa.string())
     product = pc.filter(product, keep) if product is not None else nulls
-    region = _get(table, "region")
-    channel = _get(table, "channel")
+    region = field_column(table, "region")
+    channel = field_column(table, "channel")
     values = {
         "product_raw": product, "product_id": ctx.product_ids(product),
         "month": pc.filter(month, keep), "region": region if region is not None else nulls,

@@ -15,8 +15,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from defectradar.domain.records import SERVICE_ACTIONS, ServiceAction
-from defectradar.ingest.context import constant, IngestContext, Normalised, RowErrors, extra_json
-from defectradar.ingest.fields import blank_to_null, boolean_column, integer_column, list_column
+from defectradar.ingest.context import (
+    IngestContext,
+    Normalised,
+    RowErrors,
+    constant,
+    extra_json,
+)
+from defectradar.ingest.fields import (
+    boolean_column,
+    field_column,
+    integer_column,
+    list_column,
+)
 from defectradar.ingest.reading import ROW, RawBatch
 from defectradar.ingest.timeparse import datetime_column
 
@@ -48,11 +59,6 @@ FROM batch
 """
 
 
-def _get(table: pa.Table, name: str) -> pa.Array | None:
-    if name not in table.column_names:
-        return None
-    return blank_to_null(table.column(name).combine_chunks())
-
 
 def _dates(column: pa.Array | None, field: str, ctx: IngestContext, errors: RowErrors, n: int) -> pa.Array:
     if column is None:
@@ -81,27 +87,20 @@ def normalise_service_records(batch: RawBatch, ctx: IngestContext) -> Normalised
     n = table.num_rows
     errors = RowErrors(batch)
 
-    device = _get(table, "device_id")
-    errors.add_mask(pc.is_null(device) if device is not None else constant(True, n, pa.bool_()), "device_id",
-                    "device_id is empty")
-    event_date_raw = _get(table, "event_date")
-    errors.add_mask(pc.is_null(event_date_raw) if event_date_raw is not None else constant(True, n, pa.bool_()),
-                    "event_date", "event_date is empty")
+    device = errors.require(field_column(table, "device_id"), "device_id")
+    event_date_raw = errors.require(field_column(table, "event_date"), "event_date")
     event_date = _dates(event_date_raw, "event_date", ctx, errors, n)
-    purchase = _dates(_get(table, "purchase_date"), "purchase_date", ctx, errors, n)
+    purchase = _dates(field_column(table, "purchase_date"), "purchase_date", ctx, errors, n)
     errors.add_mask(pc.less(event_date, purchase), "event_date",
                     lambda i: f"event_date {event_date[i].as_py()} is before purchase_date {purchase[i].as_py()}")
-    action_raw = _get(table, "action")
-    if action_raw is None:
-        action_raw = pa.nulls(n, pa.string())
-    errors.add_mask(pc.is_null(action_raw), "action", "action is empty")
+    action_raw = errors.require(field_column(table, "action"), "action")
     action, bad = _actions(action_raw)
     errors.add(bad, "action")
-    days = _get(table, "days_out_of_service")
+    days = field_column(table, "days_out_of_service")
     if days is not None:
         days, bad = integer_column(days, "days_out_of_service")
         errors.add(bad, "days_out_of_service")
-    wiped = _get(table, "data_wiped")
+    wiped = field_column(table, "data_wiped")
     if wiped is not None:
         wiped, bad = boolean_column(wiped, "data_wiped")
         errors.add(bad, "data_wiped")
@@ -116,20 +115,20 @@ def normalise_service_records(batch: RawBatch, ctx: IngestContext) -> Normalised
 
     p = ctx.pseudonymiser
     tokens = p.token_column("device", kept(device))
-    product = _get(table, "product")
+    product = field_column(table, "product")
     product_id = ctx.product_ids(product) if product is not None else pa.nulls(rows, pa.string())
-    fault = _get(table, "fault")
+    fault = field_column(table, "fault")
     fault = p.redact_column(fault) if fault is not None else pa.nulls(rows, pa.string())
     folded = pc.utf8_lower(fault)
     failure_mode = pc.if_else(pc.is_in(folded, value_set=pa.array(FAILURE_MODE_IDS)), folded,
                               pa.scalar(None, pa.string()))
-    parts = _get(table, "parts")
+    parts = field_column(table, "parts")
     parts = list_column(parts) if parts is not None else pa.nulls(rows, pa.list_(pa.string()))
-    center = _get(table, "center")
+    center = field_column(table, "center")
     center = p.redact_column(center) if center is not None else pa.nulls(rows, pa.string())
-    region = _get(table, "region")
-    channel = _get(table, "channel")
-    source_id = _get(table, "event_id")
+    region = field_column(table, "region")
+    channel = field_column(table, "channel")
+    source_id = field_column(table, "event_id")
     source = constant(ctx.source, rows, pa.string())
     date = kept(event_date, pa.date32())
     action = kept(action)

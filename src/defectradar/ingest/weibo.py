@@ -15,8 +15,20 @@ import re
 from html.parser import HTMLParser
 
 from defectradar.ingest.complaints import normalise_reports
-from defectradar.ingest.formats import ReadOptions, Sample, SourceFormat, register_format
-from defectradar.ingest.reading import RawBatch, Rejection, flatten, iter_json_records, preview, rows_to_table
+from defectradar.ingest.formats import (
+    ReadOptions,
+    Sample,
+    SourceFormat,
+    register_format,
+)
+from defectradar.ingest.reading import (
+    RawBatch,
+    Rejection,
+    flatten,
+    iter_json_records,
+    preview,
+    rows_to_table,
+)
 
 _CLIENT_PREFIX = re.compile(r"^(?:来自|发布于)\s*")
 

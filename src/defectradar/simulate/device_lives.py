@@ -24,23 +24,54 @@ from typing import Iterator
 import numpy as np
 
 from defectradar.domain.catalog import Product
-from defectradar.simulate.identities import email_address, imei_for, mobile_number, resident_id
+from defectradar.simulate.identities import (
+    email_address,
+    imei_for,
+    mobile_number,
+    resident_id,
+)
 from defectradar.simulate.lifetimes import ProductHazards, Weibull
-from defectradar.simulate.parameters import (BURST_END, BURST_OWNER_MULTIPLIER, BURST_START,
-                                             CHANNELS, ENGLISH_SHARE, HEALTHY_CHECKUP_PER_YEAR,
-                                             MI11_SERIES, MODES, OBSERVATION_END, PLANTED_IDENTIFIERS,
-                                             POST_DELAY_DAYS, POST_PROBABILITY_BY_FAILURE,
-                                             REACH_PROBABILITY, RECURRENCE_AFTER_FAILED_REPAIR,
-                                             REGIONS, REPAIR_FAILURE_BASELINE, REPAIR_FAILURE_BY_MODE,
-                                             REPAIR_ONLY_FROM, REVISIT_AFTER_NO_FAULT, TRADITIONAL_SHARE,
-                                             VISIT_DELAY_WEIGHTS, SalesPlan)
+from defectradar.simulate.parameters import (
+    BURST_END,
+    BURST_OWNER_MULTIPLIER,
+    BURST_START,
+    CHANNELS,
+    ENGLISH_SHARE,
+    HEALTHY_CHECKUP_PER_YEAR,
+    MI11_SERIES,
+    MODES,
+    OBSERVATION_END,
+    PLANTED_IDENTIFIERS,
+    POST_DELAY_DAYS,
+    POST_PROBABILITY_BY_FAILURE,
+    REACH_PROBABILITY,
+    RECURRENCE_AFTER_FAILED_REPAIR,
+    REGIONS,
+    REPAIR_FAILURE_BASELINE,
+    REPAIR_FAILURE_BY_MODE,
+    REPAIR_ONLY_FROM,
+    REVISIT_AFTER_NO_FAULT,
+    TRADITIONAL_SHARE,
+    VISIT_DELAY_WEIGHTS,
+    SalesPlan,
+)
 from defectradar.simulate.phrases.aliases import client_for
-from defectradar.simulate.phrases.service_texts import (CHECKUP_TEXTS, ENGLISH_FAULT_DEFAULT,
-                                                        ENGLISH_FAULT_SHARE, FAULT_TEXTS,
-                                                        NO_FAULT_SUFFIXES, REFUSAL_SUFFIXES, centres)
+from defectradar.simulate.phrases.service_texts import (
+    CHECKUP_TEXTS,
+    ENGLISH_FAULT_DEFAULT,
+    ENGLISH_FAULT_SHARE,
+    FAULT_TEXTS,
+    NO_FAULT_SUFFIXES,
+    REFUSAL_SUFFIXES,
+    centres,
+)
 from defectradar.simulate.post_text import Complaint, compose_complaint, pick
 from defectradar.simulate.sales_plan import SalesMonth
-from defectradar.simulate.service_policy import ServiceOutcome, checkup_visit, decide_visit
+from defectradar.simulate.service_policy import (
+    ServiceOutcome,
+    checkup_visit,
+    decide_visit,
+)
 from defectradar.simulate.weibo_posts import Author, PostFactory, time_of_day
 
 STREAM_DEVICES = 2

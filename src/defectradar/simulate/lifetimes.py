@@ -19,8 +19,13 @@ from datetime import date
 
 import numpy as np
 
-from defectradar.simulate.parameters import (BASELINE_HAZARDS, DEFECTS, MODES, InjectedDefect,
-                                             SalesPlan)
+from defectradar.simulate.parameters import (
+    BASELINE_HAZARDS,
+    DEFECTS,
+    MODES,
+    InjectedDefect,
+    SalesPlan,
+)
 
 ONSET_WINDOW_DAYS = 28
 ONSET_MIN_FAILURES = 5

@@ -40,7 +40,7 @@ def pick(rng: np.random.Generator, options):
 
 @lru_cache(maxsize=1)
 def _to_traditional():
-    from opencc import OpenCC   # imported late: only worlds with Chinese posts need it
+    from opencc import OpenCC  # imported late: only worlds with Chinese posts need it
     return OpenCC("s2t").convert
 
 

@@ -12,8 +12,14 @@ from datetime import date
 import numpy as np
 
 from defectradar.domain.catalog import Product
-from defectradar.simulate.parameters import (CHANNELS, FESTIVAL_BOOST, LAUNCH_MONTH_BOOST,
-                                             OBSERVATION_END, REGIONS, SalesPlan)
+from defectradar.simulate.parameters import (
+    CHANNELS,
+    FESTIVAL_BOOST,
+    LAUNCH_MONTH_BOOST,
+    OBSERVATION_END,
+    REGIONS,
+    SalesPlan,
+)
 
 STREAM_SALES = 1
 

@@ -10,12 +10,20 @@ with occasional refusals (water damage) and visits that find no fault.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
-from defectradar.simulate.parameters import (EXCHANGE_FROM, MI11_SERIES, NO_FAULT_FOUND,
-                                             NO_FAULT_FOUND_DEFAULT, REFUND_WITHIN_DAYS,
-                                             REFUSAL_PROBABILITY, REPAIR_ONLY_FROM,
-                                             REPLACE_WITHIN_DAYS, WARRANTY_DAYS)
+from defectradar.simulate.parameters import (
+    EXCHANGE_FROM,
+    MI11_SERIES,
+    NO_FAULT_FOUND,
+    NO_FAULT_FOUND_DEFAULT,
+    REFUND_WITHIN_DAYS,
+    REFUSAL_PROBABILITY,
+    REPAIR_ONLY_FROM,
+    REPLACE_WITHIN_DAYS,
+    WARRANTY_DAYS,
+)
 from defectradar.simulate.phrases.service_texts import BOARD_REPAIR_PARTS, PARTS
 
 _EXCHANGE_FROM = EXCHANGE_FROM.toordinal()

@@ -17,16 +17,37 @@ from urllib.parse import quote
 import numpy as np
 
 from defectradar.domain.catalog import Product
-from defectradar.simulate.identities import WeiboIds, email_address, mobile_number, screen_name
-from defectradar.simulate.parameters import (BACKGROUND_POSTS_PER_DAY, BACKGROUND_START, BURST_END,
-                                             BURST_PEAK, BURST_POSTS, BURST_START, ENGLISH_SHARE,
-                                             OBSERVATION_END, PLANTED_IN_BACKGROUND, REGIONS,
-                                             TRADITIONAL_SHARE, WEEKDAY_FACTOR)
+from defectradar.simulate.identities import (
+    WeiboIds,
+    email_address,
+    mobile_number,
+    screen_name,
+)
+from defectradar.simulate.parameters import (
+    BACKGROUND_POSTS_PER_DAY,
+    BACKGROUND_START,
+    BURST_END,
+    BURST_PEAK,
+    BURST_POSTS,
+    BURST_START,
+    ENGLISH_SHARE,
+    OBSERVATION_END,
+    PLANTED_IN_BACKGROUND,
+    REGIONS,
+    TRADITIONAL_SHARE,
+    WEEKDAY_FACTOR,
+)
 from defectradar.simulate.phrases.aliases import client_for
 from defectradar.simulate.phrases.chatter import MEDIA_ACCOUNTS
 from defectradar.simulate.phrases.story import EMOJI_FILES
-from defectradar.simulate.post_text import (Draft, compose_background, compose_burst, compose_repost, pick,
-                                            piece_text)
+from defectradar.simulate.post_text import (
+    Draft,
+    compose_background,
+    compose_burst,
+    compose_repost,
+    pick,
+    piece_text,
+)
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -13,11 +13,28 @@ from defectradar.domain.catalog import Product, builtin_catalog
 from defectradar.errors import InputError
 from defectradar.simulate.device_lives import ModelLives
 from defectradar.simulate.identities import WeiboIds
-from defectradar.simulate.lifetimes import ONSET_RULE, expected_baseline_failures, onset_day
-from defectradar.simulate.parameters import (BACKGROUND_START, BURST_END, BURST_PEAK, BURST_START,
-                                             BURST_TOPIC, CHANNELS, DEFECTS, LAUNCH_SPAN, MI11_SERIES,
-                                             MODES, OBSERVATION_END, POLICIES, PRODUCT_PLANS, REGIONS,
-                                             REPAIR_ONLY_FROM)
+from defectradar.simulate.lifetimes import (
+    ONSET_RULE,
+    expected_baseline_failures,
+    onset_day,
+)
+from defectradar.simulate.parameters import (
+    BACKGROUND_START,
+    BURST_END,
+    BURST_PEAK,
+    BURST_START,
+    BURST_TOPIC,
+    CHANNELS,
+    DEFECTS,
+    LAUNCH_SPAN,
+    MI11_SERIES,
+    MODES,
+    OBSERVATION_END,
+    POLICIES,
+    PRODUCT_PLANS,
+    REGIONS,
+    REPAIR_ONLY_FROM,
+)
 from defectradar.simulate.sales_plan import SalesMonth, plan_sales
 from defectradar.simulate.weibo_posts import PostFactory, write_background, write_burst
 from defectradar.simulate.world_files import WorldFiles

@@ -152,26 +152,17 @@ class Store:
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection for one transaction; commits on success, rolls back on error."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect(read_only=False)
-        try:
-            if not self._migrated:
-                migrate.upgrade(con, str(self.path))
-                self._migrated = True
-            con.execute("BEGIN TRANSACTION")
-            try:
+        with self.write_session(memory_limit=self.settings.memory_limit) as session:
+            with session.transaction() as con:
                 yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        finally:
-            con.close()
 
     @contextmanager
-    def write_session(self) -> Iterator["WriteSession"]:
-        """One connection for many short transactions (an ingest run), yielding to readers."""
-        session = WriteSession(self)
+    def write_session(self, memory_limit: str | None = None) -> Iterator["WriteSession"]:
+        """One connection for many short transactions (an ingest run), yielding to readers.
+
+        ``memory_limit`` defaults to ``ingest_memory_limit``: appends need little memory.
+        """
+        session = WriteSession(self, memory_limit or self.settings.ingest_memory_limit)
         try:
             yield session
         finally:
@@ -238,15 +229,15 @@ class WriteSession:
     #: How long the writer stays away once it has let a reader in, at most.
     YIELD_SECONDS = 2.0
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, memory_limit: str) -> None:
         self.store = store
+        self.memory_limit = memory_limit
         self._con: duckdb.DuckDBPyConnection | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self._con is None:
-            self._con = self.store._connect(read_only=False,
-                                            memory_limit=self.store.settings.ingest_memory_limit)
+            self._con = self.store._connect(read_only=False, memory_limit=self.memory_limit)
             if not self.store._migrated:
                 migrate.upgrade(self._con, str(self.store.path))
                 self.store._migrated = True
