@@ -78,8 +78,8 @@ def _reads_as_big5(sample: bytes) -> bool:
     return in_gb2312 / non_ascii < _GB2312_SHARE
 
 
-def _utf8_lines_prevail(sample: bytes) -> bool:
-    """True when lines holding non-ASCII bytes are at least as often valid UTF-8 as not.
+def _utf8_lines_prevail(sample: bytes, codec: str = "utf-8") -> bool:
+    """True when lines holding non-ASCII bytes are at least as often valid ``codec`` as not.
 
     In a mostly-ASCII file one broken row is a large share of the few non-ASCII bytes (one
     junk row beside "3分钟前" is 2 bad bytes in 11), so the byte share alone flipped such files
@@ -92,7 +92,7 @@ def _utf8_lines_prevail(sample: bytes) -> bool:
         if line.isascii():
             continue
         try:
-            line.decode("utf-8")
+            line.decode(codec)
             good += 1
         except UnicodeDecodeError:
             bad += 1
@@ -109,6 +109,9 @@ def detect_encoding(sample: bytes) -> Encoding:
     if _error_share(sample, "gb18030") == 0:
         if _reads_as_big5(sample):
             return Encoding("big5", 0)
+        return Encoding("gb18030", 0)
+    # A GBK export with a broken row: most lines still decode, and the row gets quarantined.
+    if _utf8_lines_prevail(sample, "gb18030"):
         return Encoding("gb18030", 0)
     guess = from_bytes(sample).best()
     if guess is None:
