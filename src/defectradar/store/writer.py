@@ -61,6 +61,18 @@ def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> int:
     return int(inserted)
 
 
+def append_plain(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> int:
+    """Insert every row (for tables whose rows are unique by construction, such as a relabel run)."""
+    if rows.num_rows == 0:
+        return 0
+    columns = ", ".join(f'"{c}"' for c in rows.column_names)
+    con.register("incoming_rows", rows)
+    try:
+        return int(con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows").fetchone()[0])
+    finally:
+        con.unregister("incoming_rows")
+
+
 def quarantine_rows(rejections, *, run_id: str, source_type: str, path: str, file_hash: str,
                     now: datetime) -> pa.Table:
     """Rejections as ``quarantine`` rows; the id is stable so a rerun adds nothing twice."""

@@ -1,0 +1,4 @@
+"""Understanding complaint texts: normalisation, language, products, failure modes and the rest.
+
+The entry point is :class:`defectradar.text.classifier.ComplaintClassifier`.
+"""

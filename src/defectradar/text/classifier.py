@@ -1,0 +1,177 @@
+"""The complaint classifier: rules and a learned model combined, plus every extracted fact.
+
+For each failure mode of the taxonomy:
+
+* a rule hit labels the mode (source ``rule``, or ``rule+model`` when the model agrees; the
+  confidence is the larger of the two);
+* otherwise the model labels it when its probability reaches ``model_threshold``
+  (source ``model``), unless the rules saw the mode only negated ("一点都不发热") — a
+  negation the rules understand outranks a model that only sees n-grams;
+* ``safety`` as a mode also sets ``severity`` to ``safety``.
+
+With a custom model (``--model DIR``, any taxonomy), the model alone gives the labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from defectradar.domain.catalog import Catalog, builtin_catalog
+from defectradar.text import extract
+from defectradar.text.language import detect_language
+from defectradar.text.model import TextModel
+from defectradar.text.normalise import normalise
+from defectradar.text.products import ProductMatcher, ProductMention
+from defectradar.text.rules import RuleClassifier
+from defectradar.text.taxonomy import Taxonomy, builtin_taxonomy
+
+MODEL_THRESHOLD = 0.6
+UNCONFIRMED_THRESHOLD = 0.85   # chosen by cross-validation on the training data, not on data/eval
+PRODUCT_MIN_CONFIDENCE = 0.5
+CLEARED_THRESHOLD = 0.85    # the rules found faults only denied, asked about or hearsay: the model must be sure
+NEGATION_OVERRIDE = 0.95    # the model may overrule a rule negation of the same mode only when this sure
+
+
+@dataclass(frozen=True)
+class ModeLabel:
+    mode: str
+    confidence: float
+    source: str            # rule | model | rule+model | analyst
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, "confidence": round(self.confidence, 3), "source": self.source}
+
+
+@dataclass
+class Classification:
+    text: str
+    lang: str | None
+    products: list[ProductMention] = field(default_factory=list)
+    failure_modes: list[ModeLabel] = field(default_factory=list)
+    severity: str | None = None
+    repeat_repairs: int | None = None
+    data_loss: bool = False
+    is_owner: bool | None = None
+
+    @property
+    def product_id(self) -> str | None:
+        """The product the text is about; None when it names none, or several equally (ambiguous)."""
+        if not self.products or self.products[0].confidence < PRODUCT_MIN_CONFIDENCE:
+            return None
+        top = self.products[0]
+        tied = [p for p in self.products[1:] if p.confidence >= top.confidence]
+        if any(p.start == top.start for p in tied):
+            return None          # one name, several products: ambiguous
+        # Several products named equally surely (a comparison): the first named is the subject.
+        return min([top, *tied], key=lambda p: p.start).product_id
+
+    @property
+    def product_confidence(self) -> float | None:
+        return self.products[0].confidence if self.product_id else None
+
+    @property
+    def modes(self) -> list[str]:
+        return [m.mode for m in self.failure_modes]
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "lang": self.lang, "products": [p.to_dict() for p in self.products],
+                "failure_modes": [m.to_dict() for m in self.failure_modes], "severity": self.severity,
+                "repeat_repairs": self.repeat_repairs, "data_loss": self.data_loss, "is_owner": self.is_owner}
+
+
+class ComplaintClassifier:
+    """Everything defectradar reads from a complaint text.
+
+    Parameters
+    ----------
+    catalog, taxonomy
+        Product catalog and failure-mode taxonomy (built-in ones when None).
+    model
+        The learned model combined with the rules (the built-in one, or None for rules only).
+    custom_model
+        A model trained with ``defectradar model train`` for another taxonomy; when given,
+        its labels are the failure modes and the rules are not used.
+
+    Examples
+    --------
+    >>> c = ComplaintClassifier(model=None).classify(["小米11又烧主板了，返厂三次，资料全没了"])[0]
+    >>> (c.product_id, c.modes, c.repeat_repairs, c.data_loss)
+    ('xiaomi-11', ['motherboard'], 3, True)
+    """
+
+    def __init__(self, catalog: Catalog | None = None, taxonomy: Taxonomy | None = None,
+                 model: TextModel | None = None, custom_model: TextModel | None = None,
+                 model_threshold: float = MODEL_THRESHOLD,
+                 unconfirmed_threshold: float = UNCONFIRMED_THRESHOLD):
+        self.catalog = catalog or builtin_catalog()
+        self.taxonomy = taxonomy or builtin_taxonomy()
+        self.products = ProductMatcher(self.catalog)
+        self.rules = RuleClassifier(self.taxonomy)
+        self.model = model
+        self.custom_model = custom_model
+        self.model_threshold = model_threshold
+        self.unconfirmed_threshold = unconfirmed_threshold
+        self._safety_modes = {m.id for m in self.taxonomy.modes if m.severity == "safety"}
+
+    @property
+    def version(self) -> str:
+        """Identifies what produced a label: catalog, taxonomy and model."""
+        model = "custom" if self.custom_model is not None else ("builtin" if self.model is not None else "rules")
+        return f"catalog:{self.catalog.digest}/taxonomy:{self.taxonomy.digest}/{model}"
+
+    def classify(self, texts: Sequence[str]) -> list[Classification]:
+        """Classify many texts at once (the learned model runs vectorised over the batch)."""
+        texts = [t or "" for t in texts]
+        normal = [normalise(t) for t in texts]
+        probabilities = None
+        active = self.custom_model or self.model
+        if active is not None and texts:
+            probabilities = active.predict_proba([n.match for n in normal])
+        results = []
+        for index, (text, norm) in enumerate(zip(texts, normal)):
+            match = norm.match
+            result = Classification(text=text, lang=detect_language(norm.display))
+            result.products = self.products.find(match)
+            row = None if probabilities is None else probabilities[index]
+            if self.custom_model is not None:
+                result.failure_modes = self._custom_labels(row)
+            else:
+                result.failure_modes = self._combined_labels(match, row)
+            if any(m.mode in self._safety_modes for m in result.failure_modes):
+                result.severity = "safety"
+            result.repeat_repairs = extract.repeat_repairs(match)
+            result.data_loss = extract.data_loss(match)
+            result.is_owner = extract.author_is_owner(match)
+            results.append(result)
+        return results
+
+    def _custom_labels(self, row) -> list[ModeLabel]:
+        model = self.custom_model
+        if model.multilabel_:
+            pairs = [(c, float(p)) for c, p in zip(model.classes_, row) if p >= model.threshold]
+        else:
+            best = max(range(len(row)), key=lambda i: row[i])
+            pairs = [(model.classes_[best], float(row[best]))]
+        return [ModeLabel(mode, p, "model") for mode, p in sorted(pairs, key=lambda x: -x[1])]
+
+    def _combined_labels(self, match: str, row) -> list[ModeLabel]:
+        rules = self.rules.classify(match)
+        model_p = {}
+        if row is not None and self.model is not None:
+            model_p = {c: float(p) for c, p in zip(self.model.classes_, row)}
+        labels = []
+        cleared = not rules.modes and bool(rules.negated)
+        unconfirmed = not rules.modes   # the rules saw no fault: only a sure model may call it a complaint
+        for mode in self.taxonomy.ids:
+            p = model_p.get(mode, 0.0)
+            if mode in rules.modes:
+                source = "rule+model" if p >= self.model_threshold else "rule"
+                labels.append(ModeLabel(mode, max(rules.modes[mode], p), source))
+                continue
+            needed = NEGATION_OVERRIDE if mode in rules.negated else (
+                max(CLEARED_THRESHOLD, self.model_threshold) if cleared else
+                max(self.unconfirmed_threshold, self.model_threshold) if unconfirmed else self.model_threshold)
+            if p >= needed:
+                labels.append(ModeLabel(mode, p, "model"))
+        return sorted(labels, key=lambda m: -m.confidence)

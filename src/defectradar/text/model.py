@@ -1,0 +1,177 @@
+"""A learned text classifier for any label set: character n-grams and logistic regression.
+
+Character n-grams need no word segmentation, so one model reads Chinese, English and
+code-mixed posts alike.  Texts are normalised first (simplified script, half-width, lower
+case).  With one label per example the model is multi-class (softmax); with label sets
+(``wifi|motherboard``) or empty sets it is multi-label (one-vs-rest), predicting every label
+whose probability reaches ``threshold``.
+
+Saved models are a folder: ``model.joblib`` (scikit-learn objects) and ``model.json``
+(labels, settings, versions).  joblib files run code when loaded: load only models you or
+your team trained.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from defectradar.errors import InputError
+from defectradar.text.normalise import normalise
+
+FORMAT = "defectradar-text-model"
+FORMAT_VERSION = 1
+
+
+def _sklearn_series(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+@dataclass
+class TextModel:
+    """Settings are constructor arguments; learned state ends in ``_`` (estimator contract).
+
+    Parameters
+    ----------
+    ngram_range
+        Character n-gram lengths (within word boundaries; a Chinese run counts as one word).
+    min_df
+        Ignore n-grams seen in fewer examples.
+    C
+        Inverse regularisation strength of the logistic regressions.
+    threshold
+        Probability from which a multi-label prediction includes a label.
+    max_features
+        Vocabulary cap, which bounds model size and memory.
+    """
+
+    ngram_range: tuple[int, int] = (1, 4)
+    min_df: int = 2
+    C: float = 8.0
+    threshold: float = 0.5
+    max_features: int = 300_000
+
+    _parameter_constraints = {
+        "ngram_range": lambda v: len(v) == 2 and 1 <= v[0] <= v[1] <= 8,
+        "min_df": lambda v: isinstance(v, int) and v >= 1,
+        "C": lambda v: v > 0,
+        "threshold": lambda v: 0 < v < 1,
+        "max_features": lambda v: isinstance(v, int) and v >= 100,
+    }
+
+    def _validate(self) -> None:
+        for name, check in self._parameter_constraints.items():
+            if not check(getattr(self, name)):
+                raise InputError(f"TextModel: {name}={getattr(self, name)!r} is not allowed")
+
+    @staticmethod
+    def prepare(texts: Sequence[str]) -> list[str]:
+        return [normalise(t or "").match for t in texts]
+
+    def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> "TextModel":
+        """Learn from texts and their label lists (an empty list: none of the labels)."""
+        self._validate()
+        if len(texts) != len(labels):
+            raise InputError(f"{len(texts)} texts but {len(labels)} label lists")
+        label_sets = [sorted(set(row)) for row in labels]
+        classes = sorted({label for row in label_sets for label in row})
+        if len(classes) < 2 and not any(len(row) == 0 for row in label_sets):
+            raise InputError("training data needs at least two different labels")
+        if len(texts) < 10:
+            raise InputError(f"training data has {len(texts)} examples; at least 10 are needed")
+        self.multilabel_ = any(len(row) != 1 for row in label_sets)
+        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range),
+                                           min_df=min(self.min_df, max(1, len(texts) // 50)),
+                                           sublinear_tf=True, lowercase=False, max_features=self.max_features,
+                                           dtype=np.float32)
+        features = self.vectorizer_.fit_transform(self.prepare(texts))
+        if self.multilabel_:
+            self.binarizer_ = MultiLabelBinarizer(classes=classes)
+            targets = self.binarizer_.fit_transform(label_sets)
+            base = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000)
+            self.classifier_ = OneVsRestClassifier(base).fit(features, targets)
+        else:
+            self.binarizer_ = None
+            self.classifier_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
+            self.classifier_.fit(features, [row[0] for row in label_sets])
+        self.classes_ = tuple(classes if self.multilabel_ else self.classifier_.classes_)
+        self.examples_ = len(texts)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities, one row per text and one column per class in ``classes_``."""
+        if not hasattr(self, "classifier_"):
+            raise InputError("the model is not trained yet")
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        return self.classifier_.predict_proba(self.vectorizer_.transform(self.prepare(texts)))
+
+    def predict(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
+        """Per text, the predicted labels with their probabilities."""
+        probabilities = self.predict_proba(texts)
+        result = []
+        for row in probabilities:
+            if self.multilabel_:
+                result.append([(c, float(p)) for c, p in zip(self.classes_, row) if p >= self.threshold])
+            else:
+                best = int(np.argmax(row))
+                result.append([(self.classes_[best], float(row[best]))])
+        return result
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "classes": list(self.classes_),
+                "multilabel": self.multilabel_, "threshold": self.threshold, "ngram_range": list(self.ngram_range),
+                "min_df": self.min_df, "C": self.C, "max_features": self.max_features, "examples": self.examples_,
+                "sklearn": sklearn.__version__}
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the model folder atomically (a half-written model is never loaded)."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        joblib.dump({"vectorizer": self.vectorizer_, "classifier": self.classifier_, "binarizer": self.binarizer_},
+                    staging / "model.joblib", compress=3)
+        meta = {**self.to_dict(), "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        (staging / "model.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        if folder.exists():
+            for child in folder.iterdir():
+                child.unlink()
+            folder.rmdir()
+        os.replace(staging, folder)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "TextModel":
+        folder = Path(folder)
+        meta_path = folder / "model.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            raise InputError(f"{folder} is not a model folder (no readable model.json); train one with "
+                             "`defectradar model train`") from None
+        if meta.get("format") != FORMAT:
+            raise InputError(f"{folder}: model.json is not a defectradar text model")
+        if _sklearn_series(meta.get("sklearn", "")) != _sklearn_series(sklearn.__version__):
+            raise InputError(f"{folder} was trained with scikit-learn {meta.get('sklearn')}, this is "
+                             f"{sklearn.__version__}; retrain it with `defectradar model train`")
+        parts = joblib.load(folder / "model.joblib")
+        model = cls(ngram_range=tuple(meta["ngram_range"]), min_df=meta["min_df"], C=meta["C"],
+                    threshold=meta["threshold"], max_features=meta["max_features"])
+        model.vectorizer_, model.classifier_, model.binarizer_ = parts["vectorizer"], parts["classifier"], parts["binarizer"]
+        model.classes_ = tuple(meta["classes"])
+        model.multilabel_ = meta["multilabel"]
+        model.examples_ = meta["examples"]
+        return model

@@ -1,0 +1,219 @@
+"""Finding the phone a text is about: a gazetteer of catalog aliases.
+
+Matching works on the ``match`` form of a text (simplified, half-width, lower case) with
+spaces, hyphens and underscores folded away, so "Mi 11 Pro", "mi11pro" and "MI-11-PRO" are one
+name.  Aho-Corasick (``pyahocorasick``) finds every alias in one pass.  Then:
+
+* a hit must not continue a Latin word or number of the original text ("小米110" is not
+  "小米11", "HP400" is not "P40");
+* the longest hit wins over the hits it overlaps ("小米11 Pro" is not "小米11");
+* an alias that several products share is settled by a brand word elsewhere in the text
+  ("Note 8" with "三星" is the Galaxy); if nothing settles it, every candidate is returned with
+  a low confidence instead of a guess;
+* several different products in one text (a comparison) lower each one's confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import ahocorasick
+
+from defectradar.domain.catalog import Catalog, fold_name
+
+# Words that name a maker (not a model); used to settle aliases shared across brands.
+BRAND_WORDS = {
+    "Xiaomi": ("xiaomi", "小米", "米家"), "Redmi": ("redmi", "红米"), "POCO": ("poco",),
+    "Huawei": ("huawei", "华为"), "Honor": ("honor", "荣耀"), "OPPO": ("oppo",),
+    "OnePlus": ("oneplus", "一加"), "realme": ("realme", "真我"), "vivo": ("vivo",),
+    "iQOO": ("iqoo",), "Apple": ("apple", "苹果", "iphone"), "Samsung": ("samsung", "三星", "galaxy"),
+    "Google": ("google", "谷歌", "pixel"), "Meizu": ("meizu", "魅族"), "nubia": ("nubia", "努比亚", "红魔"),
+    "Motorola": ("motorola", "摩托罗拉", "moto"), "Lenovo": ("lenovo", "联想"),
+}
+STRONG, WEAK, AMBIGUOUS_TOTAL = 0.95, 0.8, 0.9
+SEVERAL_PRODUCTS = 0.8   # factor on each product's confidence when a text names several
+
+
+@dataclass(frozen=True)
+class ProductMention:
+    product_id: str
+    name: str
+    confidence: float
+    alias: str
+    start: int          # span in the match form of the text
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"product_id": self.product_id, "name": self.name, "confidence": round(self.confidence, 3)}
+
+
+_KEPT_RUN = re.compile(r"[^\s\-_]+")
+
+
+def _fold_with_positions(text: str) -> tuple[str, list[int]]:
+    """``text`` without spaces/hyphens/underscores, and each kept character's original index."""
+    pieces, positions = [], []
+    for run in _KEPT_RUN.finditer(text):
+        pieces.append(run.group())
+        positions.extend(range(run.start(), run.end()))
+    return "".join(pieces), positions
+
+
+_SUFFIXES = ((r"promax$", ("pm",)), (r"ultra$", ("u",)), (r"plus$", ("+",)))
+
+
+def _shorthands(folded: str) -> list[str]:
+    variants = []
+    for pattern, replacements in _SUFFIXES:
+        if re.search(pattern, folded) and re.search(r"\d", folded):
+            variants.extend(re.sub(pattern, r, folded) for r in replacements)
+    return variants
+
+
+def _latin_or_digit(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+class ProductMatcher:
+    """Finds catalog products named in texts.
+
+    Parameters
+    ----------
+    catalog
+        The product catalog; every product's id, names and aliases are searched for.
+
+    Examples
+    --------
+    >>> from defectradar.domain.catalog import builtin_catalog
+    >>> matcher = ProductMatcher(builtin_catalog())
+    >>> [m.product_id for m in matcher.find("my mi 11 pro wifi died")]
+    ['xiaomi-11-pro']
+    """
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    @cached_property
+    def _automaton(self) -> ahocorasick.Automaton:
+        owners: dict[str, set[str]] = {}
+        for product in self.catalog.products:
+            names = {product.name, product.name_zh, *product.aliases}
+            for name in names:
+                if name:
+                    folded = fold_name(name)
+                    if len(folded) >= 2:
+                        owners.setdefault(folded, set()).add(product.product_id)
+        # Shorthand owners write for suffixes ("12 Pro Max" -> "12PM", "S21 Ultra" -> "S21U"),
+        # added where no other product already owns the short form.
+        shorthand: dict[str, set[str]] = {}
+        for folded, products in owners.items():
+            for variant in _shorthands(folded):
+                if variant not in owners and len(variant) >= 4:
+                    shorthand.setdefault(variant, set()).update(products)
+        owners.update(shorthand)
+        # Model names without the maker ("S21 Ultra", "13 Pro Max", "Mate40Pro"): weaker evidence,
+        # and shared when two makers use the same name ("12 Pro"), to be settled by brand words.
+        bare: dict[str, set[str]] = {}
+        brand_prefixes = sorted({fold_name(w) for words in BRAND_WORDS.values() for w in words}, key=len, reverse=True)
+        for folded, products in list(owners.items()):
+            for prefix in brand_prefixes:
+                if folded.startswith(prefix):
+                    rest = folded[len(prefix):]
+                    if len(rest) >= 3 and re.search(r"\d", rest) and re.search(r"[a-z]", rest):
+                        bare.setdefault(rest, set()).update(products)
+                    break
+        for name, products in bare.items():
+            if name not in owners:
+                owners[name] = products
+        automaton = ahocorasick.Automaton()
+        for folded, products in owners.items():
+            automaton.add_word(folded, (folded, tuple(sorted(products))))
+        automaton.make_automaton()
+        return automaton
+
+    @cached_property
+    def _brand_of(self) -> dict[str, str]:
+        return {p.product_id: p.brand for p in self.catalog.products}
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return {p.product_id: p.name for p in self.catalog.products}
+
+    def _strength(self, alias: str, product_ids: tuple[str, ...]) -> float:
+        """Aliases that carry a brand word or are long are strong evidence; model codes less so."""
+        brands = {self._brand_of[p] for p in product_ids}
+        words = [w for b in brands for w in BRAND_WORDS.get(b, (b.lower(),))]
+        if any(w in alias for w in words) or len(alias) >= 7:
+            return STRONG
+        return WEAK
+
+    def find(self, match_text: str) -> list[ProductMention]:
+        """Products named in a normalised (``match`` form) text, most confident first."""
+        if not match_text:
+            return []
+        folded, positions = _fold_with_positions(match_text)
+        hits = []
+        for end_index, (alias, product_ids) in self._automaton.iter(folded):
+            start_index = end_index - len(alias) + 1
+            first, last = positions[start_index], positions[end_index]
+            if _latin_or_digit(alias[0]) and first > 0 and _latin_or_digit(match_text[first - 1]):
+                continue
+            if _latin_or_digit(alias[-1]) and last + 1 < len(match_text) and _latin_or_digit(match_text[last + 1]):
+                continue
+            hits.append((first, last + 1, alias, product_ids))
+        # Longest first, then earliest: a longer alias hides the shorter ones inside it.
+        hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+        taken: list[tuple[int, int]] = []
+        chosen = []
+        for start, end, alias, product_ids in hits:
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            chosen.append((start, end, alias, product_ids))
+        mentions = self._settle(match_text, chosen)
+        distinct = {m.product_id for m in mentions}
+        if len(distinct) > 1:
+            mentions = [ProductMention(m.product_id, m.name, m.confidence * SEVERAL_PRODUCTS, m.alias,
+                                       m.start, m.end) for m in mentions]
+        best: dict[str, ProductMention] = {}
+        for mention in sorted(mentions, key=lambda m: (m.start, -m.confidence)):
+            if mention.product_id not in best or mention.confidence > best[mention.product_id].confidence:
+                best[mention.product_id] = mention
+        return sorted(best.values(), key=lambda m: (-m.confidence, m.start))
+
+    def _settle(self, text: str, chosen) -> list[ProductMention]:
+        mentions = []
+        for start, end, alias, product_ids in chosen:
+            if len(product_ids) == 1:
+                pid = product_ids[0]
+                mentions.append(ProductMention(pid, self._names[pid], self._strength(alias, product_ids),
+                                               alias, start, end))
+                continue
+            named = [p for p in product_ids
+                     if any(w in text for w in BRAND_WORDS.get(self._brand_of[p], (self._brand_of[p].lower(),)))]
+            if len(named) == 1:
+                mentions.append(ProductMention(named[0], self._names[named[0]], WEAK, alias, start, end))
+                continue
+            candidates = named or list(product_ids)
+            share = AMBIGUOUS_TOTAL / len(candidates)
+            mentions.extend(ProductMention(p, self._names[p], share, alias, start, end) for p in candidates)
+        return mentions
+
+    def resolve_field(self, value: str | None) -> str | None:
+        """The product of a structured field (``小米11``, a JD listing title ...), or None.
+
+        Exact catalog names first; otherwise the text match when it is one confident product.
+        """
+        if not value:
+            return None
+        exact = self.catalog.resolve(value)
+        if exact:
+            return exact
+        from defectradar.text.normalise import normalise
+
+        found = self.find(normalise(value).match)
+        if found and found[0].confidence >= WEAK and (len(found) == 1 or found[1].confidence < found[0].confidence):
+            return found[0].product_id
+        return None
