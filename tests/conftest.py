@@ -37,6 +37,8 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
         if name.startswith("DEFECTRADAR_") and name != "DEFECTRADAR_SHARED_DATA":
             monkeypatch.delenv(name)
     monkeypatch.setenv("DEFECTRADAR_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
+    # One cache per test session: the built-in classifier is trained once, not per test.
+    monkeypatch.setenv("DEFECTRADAR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture

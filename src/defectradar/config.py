@@ -27,6 +27,11 @@ def _default_key_dir() -> str:
     return str(Path(base) / "defectradar" / "keys")
 
 
+def _default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "defectradar")
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number <= 0:
@@ -84,6 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("key_dir", None, str,
             "Folder holding per-store pseudonymisation keys (default: "
             "`$XDG_DATA_HOME/defectradar/keys`, i.e. `~/.local/share/defectradar/keys`)."),
+    Setting("cache_dir", None, str,
+            "Folder for things defectradar can rebuild, such as the built-in classifier trained on first "
+            "use (default: `$XDG_CACHE_HOME/defectradar`, i.e. `~/.cache/defectradar`)."),
+    Setting("catalog", None, str,
+            "Product catalog YAML used instead of the built-in one (`--catalog` overrides it)."),
+    Setting("taxonomy", None, str,
+            "Failure-mode taxonomy YAML used instead of the built-in one (`--taxonomy` overrides it)."),
     Setting("lock_timeout", "60", _positive_float,
             "Seconds a command waits for another process that holds the store before giving up."),
     Setting("batch_rows", "100000", _positive_int,
@@ -115,6 +127,9 @@ class Settings:
     db: str
     secret: str | None
     key_dir: str
+    cache_dir: str
+    catalog: str | None
+    taxonomy: str | None
     lock_timeout: float
     batch_rows: int
     max_text_chars: int
@@ -152,6 +167,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
             raise ConfigError(f"{setting.env_var}={raw!r}: {exc}") from None
     if values["key_dir"] is None:
         values["key_dir"] = _default_key_dir()
+    if values["cache_dir"] is None:
+        values["cache_dir"] = _default_cache_dir()
     for name, value in overrides.items():
         if name not in _REGISTRY:
             raise ConfigError(f"unknown setting {name!r}")

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from defectradar import __version__
-from defectradar.cli import demo, ingest, simulate, stats, store
+from defectradar.cli import demo, ingest, simulate, stats, store, text
 from defectradar.cli.common import new_app, out
 
 app = new_app(
@@ -34,6 +34,10 @@ app.add_typer(stats.quarantine_app, name="quarantine")
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
 app.command("migrate")(store.migrate)
+app.command("classify")(text.classify)
+app.add_typer(text.model_app, name="model")
+app.command("label")(text.label)
+app.command("reclassify")(text.reclassify_command)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from defectradar.errors import DefectRadarError, InputError
 from defectradar.ingest.fields import parse_mapping
 from defectradar.ingest.formats import FORMATS
 from defectradar.ingest.pipeline import IngestResult, ingest_file
+from defectradar.text.loading import build_classifier
 
 EXIT_QUARANTINED = 3
 
@@ -38,6 +39,11 @@ def ingest(
     encoding: Annotated[Optional[str], typer.Option(help="Text encoding (default: detected).")] = None,
     date_order: Annotated[Optional[str], typer.Option(help="How to read 03/04/2022: mdy or dmy.")] = None,
     catalog: Annotated[Optional[Path], typer.Option(help="Product catalog YAML (default: built-in).")] = None,
+    taxonomy: Annotated[Optional[Path], typer.Option(help="Failure-mode taxonomy YAML (default: built-in).")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Model folder from `defectradar model train` "
+                                                  "(default: the built-in one).")] = None,
+    classify: Annotated[bool, typer.Option(help="Read product, failure modes, repeats and data loss from the "
+                                           "texts (--no-classify stores raw rows; `reclassify` labels them later).")] = True,
     force: Annotated[bool, typer.Option(help="Re-read files already ingested with the same options.")] = False,
     strict: Annotated[bool, typer.Option(help=f"Exit {EXIT_QUARANTINED} when any row was quarantined.")] = False,
     db: DbOption = None,
@@ -48,14 +54,16 @@ def ingest(
         raise InputError(f"unknown --type {type_!r}; choose auto or one of {', '.join(sorted(FORMATS))}")
     mapping = parse_mapping(map_)
     store = open_store(db)
-    the_catalog = load_catalog(catalog) if catalog else None
+    the_catalog = load_catalog(catalog or store.settings.catalog) if (catalog or store.settings.catalog) else None
+    classifier = build_classifier(store.settings, catalog=the_catalog, taxonomy=taxonomy, model_dir=model) \
+        if classify else False
     results: list[IngestResult] = []
     failures = 0
     for path in paths:
         try:
             result = ingest_file(store, path, source_type=type_, mapping=mapping, source=source, tz=tz,
                                  encoding=encoding, date_order=date_order, force=force,
-                                 catalog=the_catalog, progress=RichProgress("bytes"))
+                                 catalog=the_catalog, classifier=classifier, progress=RichProgress("bytes"))
         except InputError as exc:
             failures += 1
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)

@@ -2,7 +2,9 @@
 
 Input: a :class:`RawBatch` whose columns carry our field names (see
 :data:`~defectradar.ingest.fields.REPORT_FIELDS`), plus optional ``components`` (JSON list),
-``severity`` and ``extra:*`` columns.  Everything is vectorised; Python sees only the rows
+``source_severity`` and ``extra:*`` columns.  When the context has a classifier, the
+understanding columns (product, failure modes, severity, repeats, data loss, language) are
+filled by :mod:`defectradar.text.enrich`.  Everything is vectorised; Python sees only the rows
 that may hold an identifier or have an unusual date.
 
 ``report_id`` is stable: md5 of source and the source's id; without an id, md5 of source,
@@ -27,6 +29,7 @@ from defectradar.ingest.context import (
 from defectradar.ingest.fields import field_column, integer_column
 from defectradar.ingest.reading import ROW, RawBatch
 from defectradar.ingest.timeparse import datetime_column
+from defectradar.text.enrich import enrich_reports
 
 # C0 control characters other than tab, newline, vertical tab, form feed, carriage return:
 # a sure sign of binary data in a text field.
@@ -38,10 +41,12 @@ REPORT_COLUMNS = (
     ("title", pa.string()), ("text", pa.string()), ("lang", pa.string()),
     ("product_raw", pa.string()), ("product_id", pa.string()),
     ("failure_modes", pa.list_(pa.string())), ("components", pa.list_(pa.string())),
-    ("severity", pa.string()), ("repeat_repairs", pa.int32()), ("data_loss", pa.bool_()),
+    ("severity", pa.string()), ("source_severity", pa.string()), ("repeat_repairs", pa.int32()),
+    ("data_loss", pa.bool_()), ("product_confidence", pa.float64()), ("author_is_owner", pa.bool_()),
     ("engagement", pa.int64()), ("region", pa.string()), ("device_token", pa.string()),
     ("url", pa.string()), ("extra", pa.string()), ("label_source", pa.string()),
-    ("confidence", pa.float64()), ("ingest_run", pa.string()), ("ingested_at", pa.timestamp("us")),
+    ("confidence", pa.float64()), ("labels", pa.string()), ("classifier", pa.string()),
+    ("ingest_run", pa.string()), ("ingested_at", pa.timestamp("us")),
 )
 
 _REPORT_ID_SQL = """
@@ -131,9 +136,8 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
         "created_at": created, "author_token": author_token}))["report_id"]
 
     components = _json_lists(field_column(table, "components"), rows)
-    severity = field_column(table, "severity")
-    label_source = pc.if_else(pc.is_valid(severity), "source", pa.scalar(None, pa.string())) \
-        if severity is not None else _nulls(rows)
+    source_severity = field_column(table, "source_severity")
+    source_severity = source_severity if source_severity is not None else _nulls(rows)
     region = field_column(table, "region")
     url = field_column(table, "url")
     lang = field_column(table, "lang")
@@ -144,16 +148,20 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
         "text": text, "lang": lang if lang is not None else _nulls(rows),
         "product_raw": product if product is not None else _nulls(rows), "product_id": product_id,
         "failure_modes": _nulls(rows, pa.list_(pa.string())), "components": components,
-        "severity": severity if severity is not None else _nulls(rows),
+        "severity": source_severity, "source_severity": source_severity,
         "repeat_repairs": _nulls(rows, pa.int32()), "data_loss": _nulls(rows, pa.bool_()),
+        "product_confidence": pc.if_else(pc.is_valid(product_id), 1.0, pa.scalar(None, pa.float64())),
+        "author_is_owner": _nulls(rows, pa.bool_()), "labels": _nulls(rows), "classifier": _nulls(rows),
         "engagement": kept(engagement, pa.int64()),
         "region": p.redact_column(region) if region is not None else _nulls(rows),
         "device_token": device_token, "url": p.redact_column(url) if url is not None else _nulls(rows),
-        "extra": extra_json(table, p), "label_source": label_source,
+        "extra": extra_json(table, p), "label_source": _nulls(rows),
         "confidence": _nulls(rows, pa.float64()),
         "ingest_run": constant(ctx.run_id, rows, pa.string()), "ingested_at": ingested,
     }
     result = pa.table({name: out[name].cast(kind) for name, kind in REPORT_COLUMNS})
+    if ctx.classifier is not None:
+        result = enrich_reports(result, ctx.classifier)
     result = result.append_column(ROW, table.column(ROW))
     return Normalised({"reports": result}, rejections)
 

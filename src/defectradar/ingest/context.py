@@ -7,6 +7,7 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -24,6 +25,8 @@ from defectradar.ingest.reading import (
     preview,
 )
 
+if TYPE_CHECKING:
+    from defectradar.text.classifier import ComplaintClassifier
 
 @dataclass
 class IngestContext:
@@ -36,6 +39,7 @@ class IngestContext:
     run_id: str
     now: datetime                    # naive UTC; rows dated later are refused
     date_order: str | None = None
+    classifier: ComplaintClassifier | None = None   # None: ingest without understanding
     scratch: duckdb.DuckDBPyConnection = field(default_factory=lambda: duckdb.connect())
     _local: threading.local = field(default_factory=threading.local, repr=False)
 

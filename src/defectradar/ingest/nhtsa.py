@@ -71,7 +71,7 @@ def _merge(rows: list[dict]) -> dict:
         "region": (first.get("STATE") or "").strip() or None,
         "device_id": (first.get("VIN") or "").strip() or None,
         "components": json.dumps(components, ensure_ascii=False) if components else None,
-        "severity": "safety" if unsafe else None,
+        "source_severity": "safety" if unsafe else None,
     }
     for name in _EXTRA:
         value = (first.get(name) or "").strip()

@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 import defectradar.ingest.generic  # noqa: F401 - registers the built-in formats
 import defectradar.ingest.nhtsa  # noqa: F401
 import defectradar.ingest.weibo  # noqa: F401
-from defectradar.domain.catalog import Catalog, builtin_catalog
+from defectradar.domain.catalog import Catalog, builtin_catalog, load_catalog
 from defectradar.errors import DefectRadarError, InputError, UnreadableFileError
 from defectradar.ingest.context import IngestContext, Normalised
 from defectradar.ingest.formats import (
@@ -38,6 +38,8 @@ from defectradar.progress import Progress
 from defectradar.store import writer
 from defectradar.store.connect import Store
 from defectradar.store.keys import resolve_key
+from defectradar.text.classifier import ComplaintClassifier
+from defectradar.text.loading import build_classifier
 
 DATE_ORDERS = ("mdy", "dmy")
 
@@ -89,6 +91,7 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
                 mapping: dict[str, str] | None = None, source: str | None = None,
                 tz: str | None = None, encoding: str | None = None, date_order: str | None = None,
                 force: bool = False, catalog: Catalog | None = None,
+                classifier: ComplaintClassifier | None | bool = True,
                 progress: Progress | None = None) -> IngestResult:
     """Ingest one file; see ``docs/formats.md`` for what each ``source_type`` expects.
 
@@ -106,6 +109,10 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
         Zone of times written without one (default: the format's, else ``DEFECTRADAR_TIMEZONE``).
     force
         Re-read a file already ingested with the same options (normally skipped at once).
+    classifier
+        What fills product, failure modes and the other understanding columns: True for the
+        built-in classifier, a :class:`ComplaintClassifier`, or False/None to store raw rows
+        only (``reclassify`` can label them later).
 
     Raises
     ------
@@ -126,7 +133,9 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
     zone = tz or fmt.default_timezone or settings.timezone
     options = {"mapping": dict(sorted((mapping or {}).items())), "timezone": zone,
                "date_order": date_order, "encoding": sample.encoding.name}
-    catalog = catalog or builtin_catalog()
+    catalog = catalog or (load_catalog(settings.catalog) if settings.catalog else builtin_catalog())
+    if classifier is True:
+        classifier = build_classifier(settings, catalog=catalog)
     result = IngestResult(str(path), None, fmt.name, source, "running")
     # Hash the file on the second core while the first batches are read and normalised:
     # the hash decides whether the file was ingested before, but reading need not wait for it.
@@ -138,7 +147,8 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
             writer.sync_products(con, catalog, _now())
         ctx = IngestContext(settings=settings, pseudonymiser=Pseudonymiser(key, settings.public_handles),
                             catalog=catalog, source=source, source_type=fmt.name, timezone=zone,
-                            run_id=str(uuid.uuid4()), now=_now(), date_order=date_order)
+                            run_id=str(uuid.uuid4()), now=_now(), date_order=date_order,
+                            classifier=classifier or None)
         batches = fmt.read(sample, ReadOptions(mapping=mapping or {}, batch_rows=settings.batch_rows))
         ready = prefetch(batches, lambda b: fmt.normalise(b, ctx))
         try:

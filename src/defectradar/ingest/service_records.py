@@ -30,6 +30,7 @@ from defectradar.ingest.fields import (
 )
 from defectradar.ingest.reading import ROW, RawBatch
 from defectradar.ingest.timeparse import datetime_column
+from defectradar.text.enrich import fault_modes
 
 EVENT_COLUMNS = (
     ("event_id", pa.string()), ("device_token", pa.string()), ("product_raw", pa.string()),
@@ -122,6 +123,8 @@ def normalise_service_records(batch: RawBatch, ctx: IngestContext) -> Normalised
     folded = pc.utf8_lower(fault)
     failure_mode = pc.if_else(pc.is_in(folded, value_set=pa.array(FAILURE_MODE_IDS)), folded,
                               pa.scalar(None, pa.string()))
+    if ctx.classifier is not None:   # "WiFi无法打开", "主板烧毁" -> the mode the fault text names
+        failure_mode = pc.coalesce(failure_mode, fault_modes(fault, ctx.classifier))
     parts = field_column(table, "parts")
     parts = list_column(parts) if parts is not None else pa.nulls(rows, pa.list_(pa.string()))
     center = field_column(table, "center")
