@@ -25,7 +25,9 @@ def test_demo_builds_ingests_and_reuses(store, tmp_path):
     view = first.overview
     assert view.devices > 0 and view.service_events_by_action["repair"] > 0
     assert view.service_by_product[0]["product"] == "xiaomi-11"      # the injected defects dominate
-    assert sum(r["reports"] for r in view.reports_by_product) == by_file["weibo.jsonl"].rows_inserted
+    assert len(view.reports_by_product) <= 15 and view.reports_by_product[0]["reports"] > 0
+    named = {r["product"] for r in view.reports_by_product}
+    assert "xiaomi-11" in named                                       # products read from the posts
 
     second = run_demo(store, world, seed=11, scale=0.05)
     assert not second.simulated

@@ -32,8 +32,8 @@ def test_public_sample_merges_components_per_odino(store, query):
     assert row["region"] == "AL"
     assert row["device_token"].startswith("dev_")
     assert "1GTCS19W3S8" not in json.dumps(row, default=str)
-    crash = query("SELECT severity, label_source FROM reports WHERE source_id = '958124'")[0]
-    assert crash == {"severity": "safety", "label_source": "source"}
+    crash = query("SELECT severity, source_severity FROM reports WHERE source_id = '958124'")[0]
+    assert crash == {"severity": "safety", "source_severity": "safety"}
 
 
 def test_quotes_are_literal_and_short_rows_quarantined(store, tmp_path, query):

@@ -34,7 +34,7 @@ def _env(tmp_path: Path, batch_rows: int) -> dict:
 
 
 def _ingest_process(path: Path, db: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "defectradar", "ingest", str(path), "--db", str(db)],
+    return subprocess.Popen([sys.executable, "-m", "defectradar", "ingest", str(path), "--db", str(db), "--no-classify"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -73,7 +73,8 @@ def test_kill_9_mid_ingest_then_rerun_completes_without_duplicates(tmp_path):
     with store.reader() as con:
         assert con.execute("SELECT status FROM ingest_runs").fetchall() == [("running",)]
 
-    rerun = subprocess.run([sys.executable, "-m", "defectradar", "ingest", str(path), "--db", str(db), "--json"],
+    rerun = subprocess.run([sys.executable, "-m", "defectradar", "ingest", str(path), "--db", str(db), "--json",
+                            "--no-classify"],
                            env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     result = json.loads(rerun.stdout)[0]
