@@ -23,7 +23,6 @@ from defectradar.errors import DefectRadarError, InputError
 from defectradar.ingest.fields import parse_mapping
 from defectradar.ingest.formats import FORMATS
 from defectradar.ingest.pipeline import IngestResult, ingest_file
-from defectradar.text.loading import build_classifier
 
 EXIT_QUARANTINED = 3
 
@@ -55,8 +54,11 @@ def ingest(
     mapping = parse_mapping(map_)
     store = open_store(db)
     the_catalog = load_catalog(catalog or store.settings.catalog) if (catalog or store.settings.catalog) else None
-    classifier = build_classifier(store.settings, catalog=the_catalog, taxonomy=taxonomy, model_dir=model) \
-        if classify else False
+    classifier = False
+    if classify:
+        from defectradar.text.loading import build_classifier  # scikit-learn loads only when needed
+
+        classifier = build_classifier(store.settings, catalog=the_catalog, taxonomy=taxonomy, model_dir=model)
     results: list[IngestResult] = []
     failures = 0
     for path in paths:

@@ -21,11 +21,6 @@ from defectradar.cli.common import (
     settings_for,
 )
 from defectradar.errors import InputError
-from defectradar.labelling import corrected_examples, reclassify, record_correction
-from defectradar.text.builtin import training_examples
-from defectradar.text.evaluate import read_labelled, score
-from defectradar.text.loading import build_classifier
-from defectradar.text.model import TextModel
 
 CatalogOption = Annotated[Optional[Path], typer.Option(help="Product catalog YAML (default: built-in).")]
 TaxonomyOption = Annotated[Optional[Path], typer.Option(help="Failure-mode taxonomy YAML (default: built-in).")]
@@ -37,6 +32,8 @@ SepOption = Annotated[str, typer.Option("--sep", help="Separator between several
 
 
 def _read_texts(path: Path, text_col: str) -> list[str]:
+    from defectradar.text.evaluate import read_labelled
+
     texts, _, _ = read_labelled(path, text_col=text_col, label_col=text_col)
     return texts
 
@@ -52,6 +49,7 @@ def classify(
     json_: JsonOption = False,
 ) -> None:
     """Read product, failure modes, severity, repeat repairs and data loss from complaint texts."""
+    from defectradar.text.loading import build_classifier
     if (text is None) == (file is None):
         raise InputError("give either --text TEXT or a FILE")
     texts = [text] if text is not None else _read_texts(file, text_col)
@@ -86,6 +84,10 @@ def model_train(
     json_: JsonOption = False,
 ) -> None:
     """Train a classifier; its labels are the classes found in the data (any taxonomy)."""
+    from defectradar.labelling import corrected_examples
+    from defectradar.text.builtin import training_examples
+    from defectradar.text.evaluate import read_labelled
+    from defectradar.text.model import TextModel
     texts: list[str] = []
     labels: list[list[str]] = []
     if data is not None:
@@ -119,6 +121,8 @@ def model_eval(
     json_: JsonOption = False,
 ) -> None:
     """Per-class precision, recall, F1 and support, with micro and macro averages."""
+    from defectradar.text.evaluate import read_labelled, score
+    from defectradar.text.loading import build_classifier
     texts, truth, _ = read_labelled(data, text_col, label_col, sep)
     classifier = build_classifier(settings_for(None), model_dir=model)
     predicted = [r.modes for r in classifier.classify(texts)]
@@ -151,6 +155,8 @@ def label(
     json_: JsonOption = False,
 ) -> None:
     """Record an analyst's correction; it overrides the machine labels and feeds retraining."""
+    from defectradar.labelling import record_correction
+    from defectradar.text.loading import build_classifier
     store = open_store(db)
     modes = None if failure_modes is None else [m.strip() for m in failure_modes.split(",") if m.strip()]
     classifier = build_classifier(store.settings, learned=False)
@@ -171,6 +177,8 @@ def reclassify_command(
     json_: JsonOption = False,
 ) -> None:
     """Label every stored report again after the catalog, taxonomy or model changed."""
+    from defectradar.labelling import reclassify
+    from defectradar.text.loading import build_classifier
     store = open_store(db)
     classifier = build_classifier(store.settings, catalog=catalog, taxonomy=taxonomy, model_dir=model)
     result = reclassify(store, classifier, progress=RichProgress("steps"))

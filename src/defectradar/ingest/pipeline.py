@@ -39,7 +39,6 @@ from defectradar.store import writer
 from defectradar.store.connect import Store
 from defectradar.store.keys import resolve_key
 from defectradar.text.classifier import ComplaintClassifier
-from defectradar.text.loading import build_classifier
 
 DATE_ORDERS = ("mdy", "dmy")
 
@@ -135,6 +134,8 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
                "date_order": date_order, "encoding": sample.encoding.name}
     catalog = catalog or (load_catalog(settings.catalog) if settings.catalog else builtin_catalog())
     if classifier is True:
+        from defectradar.text.loading import build_classifier  # scikit-learn only when texts are read
+
         classifier = build_classifier(settings, catalog=catalog)
     result = IngestResult(str(path), None, fmt.name, source, "running")
     # Hash the file on the second core while the first batches are read and normalised:

@@ -15,16 +15,18 @@ With a custom model (``--model DIR``, any taxonomy), the model alone gives the l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from defectradar.domain.catalog import Catalog, builtin_catalog
 from defectradar.text import extract
 from defectradar.text.language import detect_language
-from defectradar.text.model import TextModel
 from defectradar.text.normalise import normalise
 from defectradar.text.products import ProductMatcher, ProductMention
 from defectradar.text.rules import RuleClassifier
 from defectradar.text.taxonomy import Taxonomy, builtin_taxonomy
+
+if TYPE_CHECKING:
+    from defectradar.text.model import TextModel
 
 MODEL_THRESHOLD = 0.6
 UNCONFIRMED_THRESHOLD = 0.85   # chosen by cross-validation on the training data, not on data/eval
