@@ -1,0 +1,1 @@
+"""Early warning: disproportionality and temporal detectors, scans of the store, and alerts."""
