@@ -7,7 +7,7 @@ import sys
 import typer
 
 from defectradar import __version__
-from defectradar.cli import demo, ingest, simulate, stats, store, text
+from defectradar.cli import alerts, demo, ingest, signals, simulate, stats, store, text
 from defectradar.cli.common import new_app, out
 
 app = new_app(
@@ -38,6 +38,9 @@ app.command("classify")(text.classify)
 app.add_typer(text.model_app, name="model")
 app.command("label")(text.label)
 app.command("reclassify")(text.reclassify_command)
+app.add_typer(signals.signals_app, name="signals")
+app.command("backtest")(signals.backtest)
+app.add_typer(alerts.alerts_app, name="alerts")
 
 
 def main() -> None:

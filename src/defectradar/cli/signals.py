@@ -1,0 +1,184 @@
+"""``defectradar signals`` and ``defectradar backtest``: detection on the store and on any file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from defectradar.cli.common import (
+    DbOption,
+    JsonOption,
+    RichProgress,
+    new_app,
+    open_store,
+    out,
+    print_json,
+    settings_for,
+)
+from defectradar.errors import InputError
+
+signals_app = new_app("Detect emerging defects: scan the store, or run one method on a file.")
+FileArg = Annotated[Path, typer.Argument(help="CSV or Parquet file.", show_default=False, dir_okay=False)]
+METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "farrington", "glr-poisson", "glr-nb", "bursts")
+
+
+def _fmt(value, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+@signals_app.command("scan")
+def signals_scan(
+    db: DbOption = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Scan as of this date (YYYY-MM-DD); "
+                                                 "later data is not seen. Default: the newest report.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", dir_okay=False, help="Scan configuration YAML "
+                                                   "(methods, params, freq, thresholds); see docs/signals.md.")] = None,
+    method: Annotated[Optional[list[str]], typer.Option("--method", help="Run only this method "
+                                                        "(repeat for several).")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Run every configured detector over the store and raise or update alerts."""
+    from defectradar.signals.scan import load_scan_config, scan
+
+    scan_config = load_scan_config(config, methods=tuple(method) if method else None)
+    result = scan(open_store(db), as_of, scan_config, progress=RichProgress(unit="steps"))
+    if json_:
+        print_json(result.to_dict())
+        return
+    out.print(f"scanned {result.series_scanned:,} series as of {result.as_of}: {len(result.signals)} signals; "
+              f"alerts raised {len(result.raised)}, updated {len(result.updated)}, reopened {len(result.reopened)}, "
+              f"unchanged {len(result.unchanged)}")
+    if not result.signals:
+        return
+    table = Table("product", "mode", "source", "method", "period", "count", "expected", "statistic", "threshold",
+                  title="signals")
+    for s in sorted(result.signals, key=lambda s: (s.product_id or "", s.failure_mode or "", s.method)):
+        table.add_row(escape(s.product_id or "(all)"), s.failure_mode or "(all)", s.source, s.method, str(s.period),
+                      _fmt(s.evidence.get("count", s.evidence.get("n")), 0), _fmt(s.evidence.get("expected")),
+                      _fmt(s.statistic), _fmt(s.threshold))
+    out.print(table)
+    out.print("see them with [bold]defectradar alerts list[/]")
+
+
+@signals_app.command("disprop")
+def signals_disprop(
+    file: FileArg,
+    id_col: Annotated[str, typer.Option("--id-col", help="Column with the report id.")] = "id",
+    product_col: Annotated[str, typer.Option("--product-col", help="Column with the product.")] = "product",
+    event_col: Annotated[str, typer.Option("--event-col", help="Column with the event (failure mode).")] = "event",
+    stratum_col: Annotated[Optional[list[str]], typer.Option("--stratum-col", help="Stratify the expected counts "
+                                                             "by this column (repeat to combine).")] = None,
+    n_star: Annotated[int, typer.Option("--n-star", min=1, help="MGPS: fit the prior on pairs with n >= this.")] = 1,
+    squash: Annotated[bool, typer.Option("--squash", help="MGPS: squash the data before fitting "
+                                         "(large tables).")] = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows shown in the table (JSON has all).")] = 30,
+    json_: JsonOption = False,
+) -> None:
+    """PRR, ROR, chi-square, IC, BCPNN and MGPS (EBGM, EB05, EB95) for every product x event pair."""
+    from defectradar.signals.contingency import ContingencyTable
+    from defectradar.signals.disproportionality import analyse
+    from defectradar.signals.mgps import MGPS
+    from defectradar.signals.tables import read_table, require_columns
+
+    frame = read_table(file)
+    require_columns(frame, {"--id-col": id_col, "--product-col": product_col, "--event-col": event_col,
+                            **{f"--stratum-col {c}": c for c in stratum_col or []}}, file)
+    table = ContingencyTable.from_rows(frame, id_col, product_col, event_col, stratum_col or None)
+    result = analyse(table, mgps=MGPS(n_star=n_star, squash=squash))
+    if json_:
+        print_json(result.to_dict())
+        return
+    hyper = result.to_dict()["hyperparameters"]
+    out.print(f"{table.n_reports:,} reports, {len(table):,} pairs; MGPS prior "
+              + ", ".join(f"{k} {_fmt(v, 4)}" for k, v in hyper.items()))
+    shown = result.pairs.sort_values(["signal", "eb05"], ascending=False).head(top)
+    grid = Table("product", "event", "n", "E", "PRR", "chi2", "ROR (95% CI)", "IC025", "EBGM", "EB05", "signal",
+                 title=f"disproportionality ({int(result.pairs['signal'].sum())} signals)")
+    for r in shown.itertuples(index=False):
+        grid.add_row(escape(str(r.product)), escape(str(r.event)), str(r.n), _fmt(r.expected), _fmt(r.prr),
+                     _fmt(r.chi2), f"{_fmt(r.ror)} ({_fmt(r.ror_lower)}-{_fmt(r.ror_upper)})", _fmt(r.ic025),
+                     _fmt(r.ebgm), _fmt(r.eb05), "[bold red]yes[/]" if r.signal else "")
+    out.print(grid)
+
+
+@signals_app.command("series")
+def signals_series(
+    file: FileArg,
+    method: Annotated[str, typer.Option("--method", help=f"One of {', '.join(METHODS)}.", show_default=False)] = ...,
+    date_col: Annotated[Optional[str], typer.Option("--date-col", help="Column with the period date "
+                                                    "(default: date/period/week/month if present).")] = None,
+    count_col: Annotated[Optional[str], typer.Option("--count-col", help="Column with the count "
+                                                     "(default: count/n/cases if present).")] = None,
+    denominator_col: Annotated[Optional[str], typer.Option("--denominator-col", help="Units in service per "
+                                                           "period (bursts compare rates).")] = None,
+    freq: Annotated[Optional[str], typer.Option("--freq", help="day, week or month (default: from the dates).")] = None,
+    start: Annotated[Optional[str], typer.Option("--start", help="First scored period (date, or 1-based row); "
+                                                 "earlier rows are history. Default: as early as the method "
+                                                 "allows.")] = None,
+    alpha: Annotated[Optional[float], typer.Option("--alpha", help="The method's alpha parameter (EARS, "
+                                                   "Farrington: significance level; glr-nb: dispersion, as in "
+                                                   "R surveillance).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", help="name=value, e.g. --param baseline=7 "
+                                                       "(repeat).")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Run one temporal detector on a count series, one row per period, oldest first."""
+    from defectradar.signals.registry import detector
+    from defectradar.signals.tables import parse_params, read_table, series_from_frame, start_index
+
+    params = parse_params(param)
+    det = detector(method, **params)
+    if alpha is not None:
+        if "alpha" not in det.get_params():
+            raise InputError(f"{method} has no alpha parameter; its parameters are "
+                             f"{', '.join(det.get_params())} (set them with --param name=value)")
+        det = detector(method, **{**params, "alpha": alpha})
+    series = series_from_frame(read_table(file), file, date_col, count_col, denominator_col, freq)
+    det.fit(series, start=start_index(series, start))
+    result = det.to_dict()
+    if json_:
+        print_json(result)
+        return
+    alarms = sum(p["alarm"] for p in result["periods"])
+    out.print(f"{method} on {escape(series.name)}: {len(result['periods'])} periods scored, {alarms} alarms; "
+              "params " + ", ".join(f"{k}={v}" for k, v in result["params"].items()))
+    grid = Table("period", "count", "expected", "threshold", "alarm")
+    for p in result["periods"]:
+        grid.add_row(p["period"], _fmt(p["count"]), _fmt(p["expected"]), _fmt(p["threshold"]),
+                     "[bold red]ALARM[/]" if p["alarm"] else "")
+    out.print(grid)
+
+
+def backtest(
+    world_dir: Annotated[Path, typer.Argument(help="A simulated world (from `defectradar simulate`).",
+                                              file_okay=False, show_default=False)],
+    method: Annotated[Optional[list[str]], typer.Option("--method", help="Only this method (repeat).")] = None,
+    freq: Annotated[str, typer.Option("--freq", help="day or week.")] = "week",
+    horizon: Annotated[int, typer.Option("--horizon", min=1, help="A detection counts within this many days "
+                                         "of onset.")] = 45,
+    json_: JsonOption = False,
+) -> None:
+    """Run every detector as of each period on a simulated world and score it against its truth.json."""
+    from defectradar.signals.backtest import backtest as run_backtest
+
+    result = run_backtest(world_dir, settings_for(None), methods_to_run=tuple(method) if method else None,
+                          freq=freq, horizon_days=horizon, progress=RichProgress(unit="steps"))
+    if json_:
+        print_json(result.to_dict())
+        return
+    for table_name in sorted({s.table for s in result.scores}):
+        grid = Table("method", "series", "affected", "POD", "median delay (days)", "false alarms / series-year",
+                     "PPV", "delay per defect", title=f"back-test on {table_name} ({result.freq}ly series)")
+        for s in [s for s in result.scores if s.table == table_name]:
+            delays = ", ".join(f"{d}: {'-' if v is None else v}" for d, v in s.delays.items())
+            grid.add_row(s.method, str(s.series), str(s.affected), _fmt(s.pod), _fmt(s.median_delay, 0),
+                         _fmt(s.false_alarms_per_series_year, 3), _fmt(s.ppv), escape(delays))
+        out.print(grid)
+    for defect in sorted({d for s in result.scores for d in s.delays}):
+        best = result.best(defect)
+        out.print(f"{defect}: " + ("not detected" if best is None else
+                                   f"first alarm by {best[0]} on {best[1]}, {best[2]} days after onset"))
