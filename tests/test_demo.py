@@ -29,8 +29,12 @@ def test_demo_builds_ingests_and_reuses(store, tmp_path):
     named = {r["product"] for r in view.reports_by_product}
     assert "xiaomi-11" in named                                       # products read from the posts
 
+    assert first.scans >= 4 and first.alerts                         # quarterly scans raised alerts
+    assert {a["status"] for a in first.alerts} == {"new"}
+
     second = run_demo(store, world, seed=11, scale=0.05)
     assert not second.simulated
+    assert len(second.alerts) == len(first.alerts)                   # replayed scans add no alert twice
     assert all(r.status == "skipped" for r in second.ingests)
     assert second.overview.devices == view.devices
 

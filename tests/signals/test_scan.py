@@ -15,12 +15,14 @@ from typer.testing import CliRunner
 
 from defectradar.cli.app import app
 from defectradar.config import load_settings
-from defectradar.demo import run_demo
+from defectradar.demo import DEMO_FILES
 from defectradar.errors import InputError
+from defectradar.ingest.pipeline import ingest_file
 from defectradar.signals.backtest import backtest, load_truth
 from defectradar.signals.base import CountSeries
 from defectradar.signals.exposure import expected_from_exposure, exposure_params
 from defectradar.signals.scan import ScanConfig, load_scan_config, scan
+from defectradar.simulate import simulate_world
 from defectradar.store.connect import Store
 
 
@@ -33,7 +35,9 @@ def world(tmp_path_factory):
     mp.setenv("DEFECTRADAR_KEY_DIR", str(keys))
     settings = load_settings(db=str(base / "world.duckdb"), lock_timeout=30.0)
     store = Store(settings.db, settings)
-    run_demo(store, base / "world", seed=2021, scale=1.0)
+    simulate_world(base / "world", seed=2021, scale=1.0)
+    for source_type, name in DEMO_FILES:
+        ingest_file(store, base / "world" / name, source_type=source_type)
     mp.undo()
     return {"store": store, "dir": base / "world", "db": settings.db, "keys": str(keys), "settings": settings}
 

@@ -28,7 +28,7 @@ def demo(
     db: DbOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Simulate the Xiaomi 11 story (once), ingest it and show what the store now holds."""
+    """Simulate the Xiaomi 11 story (once), ingest it, show what the store holds and the alerts raised."""
     store = open_store(db)
     result = run_demo(store, world, seed, scale, progress_for=lambda kind: RichProgress(kind))
     if json_:
@@ -55,8 +55,16 @@ def demo(
     actions = ", ".join(f"{a} {n:,}" for a, n in sorted(view.service_events_by_action.items()))
     out.print(f"devices: {view.devices:,}; service events: {actions}")
     out.print(f"reports from {view.first_report} to {view.last_report} (UTC)")
+    alerts = Table("product", "mode", "source", "first seen", "last seen", "by", "status",
+                   title=f"alerts from {result.scans} quarterly scans (top 12 of {len(result.alerts)})")
+    ranked = sorted(result.alerts, key=lambda a: (a["scope"] != "product_mode", str(a["first_seen"])))
+    for a in ranked[:12]:
+        alerts.add_row(escape(a["product_id"] or "(all)"), a["failure_mode"] or "(all)", a["source"],
+                       str(a["first_seen"]), str(a["last_seen"]), a["last_method"] or "-", a["status"])
+    out.print(alerts)
     db_flag = f" --db {escape(str(store.path))}" if db else ""
     out.print("\n[bold]Next:[/]")
+    out.print(f"  defectradar alerts list{db_flag}           every alert; 'alerts show ID' for its evidence")
     out.print(f"  defectradar stats{db_flag}                 what the store holds, recent runs")
     out.print(f"  defectradar quarantine list{db_flag}       rows refused at ingest, and why")
     out.print(f"  {escape(result.world_dir)}/truth.json      the injected defects the analyses should find")

@@ -97,6 +97,8 @@ def first_exposed(expected: np.ndarray) -> int | None:
     return int(usable[0]) if usable.size else None
 
 
+DEFAULT_NB_ALPHA = 0.1     # modest overdispersion for glr-nb against the exposure mean (override: alpha)
+
 # The parameter through which each detector takes an in-control mean per scored period.
 MEAN_PARAMETER = {"glr-poisson": "mu0", "glr-nb": "mu0"}
 
@@ -120,4 +122,8 @@ def exposure_params(method: str, params: dict, expected: np.ndarray | None) -> t
     # single report an alarm.
     mean = pd.Series(np.where(np.isfinite(expected[start:]) & (expected[start:] > 0), expected[start:], np.nan))
     mean = mean.ffill().to_numpy(dtype=float)
-    return {**params, MEAN_PARAMETER[method]: mean.tolist()}, start
+    given = {**params, MEAN_PARAMETER[method]: mean.tolist()}
+    if method == "glr-nb" and given.get("alpha") is None:
+        # With an external mean there is no baseline fit to estimate the dispersion from.
+        given["alpha"] = DEFAULT_NB_ALPHA
+    return given, start
