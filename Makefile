@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-ingest clean
+.PHONY: install demo test lint bench bench-ingest bench-signals clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("defectradar needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -30,7 +30,11 @@ lint: $(STAMP)
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py --write-docs
 
-bench: bench-ingest
+bench-signals: $(STAMP)
+	$(BIN)/python benchmarks/signals.py
+	$(BIN)/python benchmarks/recall_backtest.py
+
+bench: bench-ingest bench-signals
 
 clean:
 	rm -rf $(VENV) demo-world defectradar.duckdb defectradar.duckdb.wal defectradar.duckdb.lock benchmarks/.work

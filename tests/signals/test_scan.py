@@ -205,3 +205,21 @@ def test_scan_by_product_and_by_mode(world, tmp_path):
     assert scopes <= {("product", False, True), ("mode", True, False)}
     assert any(s.scope == "product" and s.product_id == "xiaomi-11" for s in result.signals)
     assert all(s.evidence["reports"] for s in result.signals)
+
+
+def test_pair_counts_match_counting_the_rows_by_hand(world):
+    """The store's product x mode table equals ContingencyTable.from_rows on the same rows."""
+    from defectradar.signals.contingency import ContingencyTable
+    from defectradar.signals.scan import pair_counts
+
+    as_of = date(2022, 6, 30)
+    with world["store"].reader() as con:
+        got = pair_counts(con, as_of)
+        rows = con.execute("SELECT report_id AS id, product_id AS product, unnest(failure_modes) AS event "
+                           "FROM reports_labelled WHERE product_id IS NOT NULL AND created_at < ?",
+                           [date(2022, 7, 1)]).df().dropna()
+    want = ContingencyTable.from_rows(rows).pairs
+    merged = want.merge(got, on=["product", "event"], suffixes=("", "_store"))
+    assert len(merged) == len(want) == len(got) > 20
+    for column in ("n", "n_product", "n_event", "total"):
+        assert (merged[column] == merged[f"{column}_store"]).all(), column

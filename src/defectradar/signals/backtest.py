@@ -34,7 +34,7 @@ from defectradar.query.series import series_for_store
 from defectradar.signals.base import CountSeries
 from defectradar.signals.exposure import expected_from_exposure, exposure_params, takes_expected
 from defectradar.signals.registry import detector, methods
-from defectradar.signals.scan import ScanConfig
+from defectradar.signals.scan import THRESHOLD_LAST_METHODS, ScanConfig
 from defectradar.store.connect import Store
 
 WORLD_FILES = (("sales", "sales.csv"), ("service-records", "service_records.csv"), ("weibo", "weibo.jsonl"))
@@ -131,6 +131,8 @@ def method_alarms(method: str, params: dict, series: CountSeries, expected: np.n
                   exposure: bool) -> tuple[np.ndarray, int] | None:
     """Alarms of one method on one series and the first period it could score; ``None`` when
     the exposure variant does not apply to the series."""
+    if method in THRESHOLD_LAST_METHODS:
+        params = {**params, "threshold_last": 0}       # alarms are scored, thresholds not needed
     if exposure:
         plan = exposure_params(method, params, expected)
         if plan is None:

@@ -260,7 +260,8 @@ def _smallest_alarming_count(glr_at, x, n: int, c_arl: float) -> float:
 
 
 def glr_chart(counts, mu0, c_arl: float = 5.0, window: int | None = None, mtilde: int = 1,
-              alpha: float = 0.0, thresholds: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              alpha: float = 0.0, thresholds: bool = True, threshold_from: int = 0
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run the GLR chart over ``counts`` (restarting after each alarm).
 
     Parameters
@@ -275,6 +276,9 @@ def glr_chart(counts, mu0, c_arl: float = 5.0, window: int | None = None, mtilde
         ``0`` for the Poisson chart, else the negative binomial overdispersion.
     thresholds
         Also compute the smallest alarming count per period (costs a search per period).
+    threshold_from
+        Compute it only from this period on (NaN before): a scan reports only its last weeks,
+        and the search is most of the chart's cost.
 
     Returns
     -------
@@ -300,8 +304,10 @@ def glr_chart(counts, mu0, c_arl: float = 5.0, window: int | None = None, mtilde
                 glr_at = lambda xx, n=n: _nb_glr(xx, mu, alpha, n, window, mtilde)  # noqa: E731
             value = glr_at(x)
             statistic[begin + n] = max(value, 0.0)  # surveillance sets negative values to 0
-            if thresholds:
+            if thresholds and begin + n >= threshold_from:
                 threshold[begin + n] = _smallest_alarming_count(glr_at, x, n, c_arl)
+            elif thresholds:
+                threshold[begin + n] = math.nan
             if value >= c_arl:
                 alarm[begin + n] = True
                 begin += n + 1
@@ -339,6 +345,10 @@ class GlrPoisson(TemporalDetector):
     harmonics, trend
         The baseline GLM's number of sine/cosine pairs (surveillance ``mu0$S``, default 1) and
         linear trend (``mu0$trend``, default False).
+    threshold_last
+        Compute the alarm threshold (the smallest alarming count, a search per period) only
+        for the last this-many scored periods; NaN before.  ``None`` (default): all.  Scans set
+        it to their look-back, since the search is most of the chart's cost.
 
     Attributes
     ----------
@@ -354,17 +364,20 @@ class GlrPoisson(TemporalDetector):
         "mu0": (_mu0_ok, "None (estimate from history), a positive number or a list of positive numbers"),
         "harmonics": (_non_negative_int, "a whole number >= 0 of sine/cosine pairs"),
         "trend": (lambda v: isinstance(v, bool), "True or False"),
+        "threshold_last": (lambda v: v is None or _non_negative_int(v),
+                           "None (every scored period) or a whole number >= 0 of last periods"),
     }
     _alpha_fixed: ClassVar[float | None] = 0.0
 
     def __init__(self, c_arl: float = 5.0, window: int | None = None, mtilde: int = 1, mu0=None,
-                 harmonics: int = 1, trend: bool = False):
+                 harmonics: int = 1, trend: bool = False, threshold_last: int | None = None):
         self.c_arl = c_arl
         self.window = window
         self.mtilde = mtilde
         self.mu0 = mu0
         self.harmonics = harmonics
         self.trend = trend
+        self.threshold_last = threshold_last
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -402,8 +415,10 @@ class GlrPoisson(TemporalDetector):
         mu0, alpha = self._baseline(series, start)
         self.mu0_ = mu0
         self.alpha_ = alpha
+        scored = len(series) - start
+        skip = 0 if self.threshold_last is None else max(scored - self.threshold_last, 0)
         statistic, alarm, threshold = glr_chart(series.counts[start:], mu0, self.c_arl, self.window, self.mtilde,
-                                                alpha=alpha)
+                                                alpha=alpha, threshold_from=skip)
         return mu0, threshold, statistic, alarm
 
 
@@ -431,8 +446,9 @@ class GlrNegBin(GlrPoisson):
     }
 
     def __init__(self, c_arl: float = 5.0, window: int | None = None, mtilde: int = 1, mu0=None,
-                 harmonics: int = 1, trend: bool = False, alpha: float | None = None):
-        super().__init__(c_arl, window, mtilde, mu0, harmonics, trend)
+                 harmonics: int = 1, trend: bool = False, alpha: float | None = None,
+                 threshold_last: int | None = None):
+        super().__init__(c_arl, window, mtilde, mu0, harmonics, trend, threshold_last)
         self.alpha = alpha
 
     def _alpha(self) -> float | None:

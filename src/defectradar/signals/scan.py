@@ -46,6 +46,8 @@ from defectradar.store.connect import Store
 DEFAULT_METHODS = ("glr-poisson",)
 DEFAULT_PARAMS = {"glr-poisson": {"window": 13, "c_arl": 6.0}, "glr-nb": {"window": 13, "c_arl": 6.0}}
 EVIDENCE_PERIODS = 12
+# Detectors whose threshold (a search per period) can be limited to the periods a scan reports.
+THRESHOLD_LAST_METHODS = frozenset({"glr-poisson", "glr-nb"})
 ALL = "*"                   # the key part of a series over every product (or every mode)
 SCOPES = {"product_mode": ("product", "mode"), "product": ("product",), "mode": ("mode",)}
 EVIDENCE_REPORTS = 50
@@ -186,7 +188,10 @@ def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: S
             params = config.params.get(method, {})
             plan = exposure_params(method, params, (expected or {}).get(key)) if config.exposure else None
             baseline = "exposure" if plan else "history"
-            det = detector(method, **(plan[0] if plan else params))
+            chosen = dict(plan[0] if plan else params)
+            if method in THRESHOLD_LAST_METHODS:
+                chosen.setdefault("threshold_last", config.lookback)
+            det = detector(method, **chosen)
             start = plan[1] if plan else max(len(series) - config.lookback, 0)
             if start < det.min_history():
                 continue
@@ -232,12 +237,20 @@ def pair_counts(con, as_of: date) -> pd.DataFrame:
     t = backend(con).table("reports_labelled")
     t = t.filter(t.created_at.notnull() & t.product_id.notnull()
                  & (t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time()))))
-    t = t.mutate(event=t.failure_modes.unnest()).filter(lambda r: r.event.notnull())
-    pairs = t.group_by([t.product_id.name("product"), "event"]).aggregate(n=t.report_id.nunique())
-    products = t.group_by(t.product_id.name("product")).aggregate(n_product=t.report_id.nunique())
-    events = t.group_by("event").aggregate(n_event=t.report_id.nunique())
-    total = t.report_id.nunique().to_pyarrow().as_py()
-    frame = pairs.join(products, "product").join(events, "event").to_pyarrow().to_pandas()
+    t = t.select(report_id=t.report_id, product=t.product_id, event=t.failure_modes.unnest())
+    # One pass over the labelled view into a small temporary table of distinct (report, product,
+    # event) rows; the pair counts and margins are then cheap group-bys over it.  (Ibis' own
+    # cache() leaves a finaliser that this DuckDB version rejects, hence the plain SQL.)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE scan_pairs AS {ibis.to_sql(t.filter(t.event.notnull()).distinct())}")
+    try:
+        frame = con.execute(
+            "WITH pairs AS (SELECT product, event, count(*) AS n FROM scan_pairs GROUP BY ALL), "
+            "products AS (SELECT product, count(DISTINCT report_id) AS n_product FROM scan_pairs GROUP BY ALL), "
+            "events AS (SELECT event, count(*) AS n_event FROM scan_pairs GROUP BY ALL) "
+            "SELECT * FROM pairs JOIN products USING (product) JOIN events USING (event)").df()
+        total = con.execute("SELECT count(DISTINCT report_id) FROM scan_pairs").fetchone()[0]
+    finally:
+        con.execute("DROP TABLE IF EXISTS scan_pairs")
     frame["total"] = total
     return frame
 
