@@ -72,6 +72,9 @@ def test_scans_keep_one_alert_per_signal(world):
     wifi = next(s for s in first.signals if (s.product_id, s.failure_mode, s.method)
                 == ("xiaomi-11", "wifi", "glr-poisson"))
     assert wifi.evidence["baseline"] == "exposure" and wifi.evidence["count"] > wifi.evidence["expected"]
+    assert wifi.evidence["rate_per_10k_units"] == pytest.approx(
+        wifi.evidence["count"] / wifi.evidence["units_in_service"] * 1e4, rel=1e-3)
+    assert wifi.evidence["rate_per_10k_units"] > wifi.evidence["expected_rate_per_10k_units"]
     assert 0 < len(wifi.evidence["reports"]) <= wifi.evidence["count"]            # the repair visits behind it
     assert len(wifi.evidence["series"]["counts"]) == len(wifi.evidence["series"]["expected"]) == 12
 
@@ -223,3 +226,23 @@ def test_pair_counts_match_counting_the_rows_by_hand(world):
     assert len(merged) == len(want) == len(got) > 20
     for column in ("n", "n_product", "n_event", "total"):
         assert (merged[column] == merged[f"{column}_store"]).all(), column
+
+
+def test_trending_tells_the_viral_burst_from_the_defect(world):
+    """The world's truth has a viral burst about the Mi 11 (the 2022-09-21 trending topic)."""
+    from defectradar.signals.trending import trends_for_store
+
+    truth = json.loads((world["dir"] / "truth.json").read_text(encoding="utf-8"))
+    burst = next(b for b in truth["viral_bursts"] if "xiaomi-11" in b["product_ids"])
+    with world["store"].reader() as con:
+        calls = trends_for_store(con, date(2022, 9, 25)).trends_
+        quiet_time = trends_for_store(con, date(2021, 3, 28)).trends_
+    assert calls[("xiaomi-11", "*")].kind == "viral_burst"
+    assert abs((calls[("xiaomi-11", "*")].peak_day - date.fromisoformat(burst["peak"])).days) <= 3
+    assert quiet_time.get(("xiaomi-11", "*")) is None or quiet_time[("xiaomi-11", "*")].kind != "viral_burst"
+    result = CliRunner().invoke(app, ["signals", "trending", "--as-of", "2022-09-25", "--json"], env=_env(world))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert any(t["product_id"] == "xiaomi-11" and t["kind"] == "viral_burst" for t in data["trends"])
+    none = CliRunner().invoke(app, ["signals", "trending", "--as-of", "2019-01-01"], env=_env(world))
+    assert none.exit_code != 0 and "no posts" in none.output

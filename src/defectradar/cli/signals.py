@@ -153,6 +153,35 @@ def signals_series(
     out.print(grid)
 
 
+@signals_app.command("trending")
+def signals_trending(
+    db: DbOption = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Last day (YYYY-MM-DD); default: the newest "
+                                                 "post.")] = None,
+    days: Annotated[int, typer.Option("--days", min=8, help="Days of posts to read.")] = 56,
+    product: Annotated[Optional[str], typer.Option("--product", help="Only this product.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Also list quiet and steady groups.")] = False,
+    json_: JsonOption = False,
+) -> None:
+    """Engagement-weighted volume and velocity of posts: a viral burst, or a slowly rising defect?"""
+    from defectradar.signals.scan import _as_date, _default_as_of
+    from defectradar.signals.trending import trends_for_store
+
+    with open_store(db).reader() as con:
+        day = _as_date(as_of) or _default_as_of(con)
+        trending = trends_for_store(con, day, days, product)
+    if json_:
+        result = trending.to_dict()
+        print_json({"as_of": day.isoformat(), "params": result["params"], "trends": result["trends"]})
+        return
+    grid = Table("product", "mode", "trend", "peak day", "why", title=f"trends as of {day} ({days} days of posts)")
+    for (product_id, mode), call in sorted(trending.trends_.items()):
+        if not all_ and call.kind in ("quiet", "steady"):
+            continue
+        grid.add_row(escape(product_id), mode, call.kind, str(call.peak_day or "-"), escape("; ".join(call.reasons)))
+    out.print(grid)
+
+
 def backtest(
     world_dir: Annotated[Path, typer.Argument(help="A simulated world (from `defectradar simulate`).",
                                               file_okay=False, show_default=False)],

@@ -217,6 +217,7 @@ def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: S
                 {"freq": series.freq, "period": series.periods[period_index].isoformat(), "baseline": baseline,
                  "alarm_periods": [series.periods[start + int(k)].isoformat() for k in fired],
                  "count": float(series.counts[period_index]), "expected": _finite(det.expected_[i]),
+                 **_rates(series, period_index, det.expected_[i]),
                  "series": {"periods": [p.isoformat() for p in series.periods[-EVIDENCE_PERIODS:]],
                             "counts": series.counts[-EVIDENCE_PERIODS:].tolist(),
                             "expected": _tail(det.expected_, EVIDENCE_PERIODS),
@@ -224,6 +225,15 @@ def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: S
                                                  else series.denominators[-EVIDENCE_PERIODS:].tolist())},
                  "params": shown}))
     return found
+
+
+def _rates(series: CountSeries, index: int, expected: float) -> dict:
+    """Count and expected per 10,000 units in service, where sales give the units."""
+    units = None if series.denominators is None else float(series.denominators[index])
+    if not units or not np.isfinite(units):
+        return {}
+    return {"units_in_service": units, "rate_per_10k_units": round(series.counts[index] / units * 1e4, 4),
+            "expected_rate_per_10k_units": _finite(round(expected / units * 1e4, 4))}
 
 
 def _tail(values: np.ndarray, n: int) -> list:
@@ -301,6 +311,26 @@ def _attach_reports(con, signals: list[Signal], freq: str) -> None:
         s.evidence["reports"] = [str(r[0]) for r in rows]
 
 
+def _attach_trends(con, signals: list[Signal], as_of: date) -> None:
+    """For complaint signals: is the rise a viral burst or a slowly spreading defect?"""
+    from defectradar.signals.trending import ALL_MODES, trends_for_store
+
+    wanted = [s for s in signals if s.source == "reports" and s.product_id is not None]
+    if not wanted:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            trends = trends_for_store(con, as_of).trends_
+    except InputError:
+        return                                       # no posts in the window: nothing to tell
+    for s in wanted:
+        call = trends.get((s.product_id, s.failure_mode or ALL_MODES))
+        if call is not None:
+            s.evidence["trend"] = {"kind": call.kind, "peak_day": call.peak_day and call.peak_day.isoformat(),
+                                   "reasons": list(call.reasons)}
+
+
 def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | None = None,
          progress: Progress | None = None) -> ScanResult:
     """Run every configured detector over the store as of ``as_of`` and update the alerts."""
@@ -323,6 +353,7 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
         if config.disproportionality:
             signals.extend(disproportionality_signals(con, as_of, config.rules))
         _attach_reports(con, signals, config.freq)
+        _attach_trends(con, signals, as_of)
     with store.writer() as con:
         recorded = record_signals(con, signals, as_of)
     if progress:

@@ -375,3 +375,22 @@ class Trending(Estimator):
         return {"method": self.method, "params": params, "days": days, "trends": trends,
                 "skipped": self.skipped_}
 
+
+
+def trends_for_store(con, as_of: date, days: int = 56, product: str | None = None,
+                     rule: TrendRule | None = None) -> Trending:
+    """:class:`Trending` over the store's posts of the ``days`` days up to ``as_of``."""
+    from datetime import datetime, timedelta
+
+    if days < 8:
+        raise InputError("trending needs at least 8 days of posts (a 7-day baseline and the day scored)")
+    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+    where, params = ["created_at >= ?", "created_at < ?", "product_id IS NOT NULL"], [end - timedelta(days=days), end]
+    if product is not None:
+        where.append("product_id = ?")
+        params.append(product)
+    posts = con.execute(f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM reports_labelled WHERE {' AND '.join(where)}",
+                        params).df()
+    if posts.empty:
+        raise InputError(f"no posts{' about ' + product if product else ''} in the {days} days up to {as_of}")
+    return Trending(rule=rule).fit(posts, as_of=as_of)
