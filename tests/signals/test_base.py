@@ -54,3 +54,20 @@ def test_prospective_alarms_do_not_depend_on_later_data():
     full, _ = alarms_as_of_each_period(GlrPoisson(mu0=mean[10:], window=13, c_arl=5), _series(counts), 10)
     cut, _ = alarms_as_of_each_period(GlrPoisson(mu0=mean[10:45], window=13, c_arl=5), _series(counts[:45]), 10)
     assert (full[:45] == cut).all() and full[40:44].any()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.filterwarnings("ignore")              # statsmodels: perfect separation on the sparse history
+def test_glr_nb_with_an_almost_zero_mean_finishes():
+    """Regression: a baseline of near-zero means (three events in 15 weeks of history) once made
+    the negative-binomial root search widen for ever, as exp(kappa) * mu overflowed to NaN."""
+    from defectradar.signals.glr import GlrNegBin
+
+    counts = np.zeros(150)
+    counts[[3, 15, 16, 18, 20, 21, 23]] = [1, 1, 1, 2, 1, 1, 1]
+    counts[60::7] = 1
+    counts[140:] = [2, 0, 1, 3, 0, 2, 1, 1, 1, 1]
+    with pytest.raises(InputError, match="expected count of 0"):       # a seasonal fit of 0 on 15 weeks
+        GlrNegBin(window=13, c_arl=6.0).fit(_series(counts), start=15)
+    det = GlrNegBin(window=13, c_arl=6.0, threshold_last=0).fit(_series(counts), start=30)
+    assert np.isfinite(det.statistic_).all() and len(det.alarm_) == 120

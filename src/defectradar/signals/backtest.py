@@ -160,6 +160,8 @@ def score_method(method: str, table: str, all_series: dict[tuple, CountSeries], 
         if run is None:
             continue
         alarms, first = run
+        if first >= len(series):
+            continue                                        # too short, or no baseline: not scored
         scanned += 1
         alarms &= series.counts >= min_count
         known = np.array([p + timedelta(days=step - 1) for p in series.periods])   # the day an alarm is known

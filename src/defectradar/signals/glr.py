@@ -210,8 +210,11 @@ def _nb_glr(x, mu0, alpha: float, n: int, window: int | None, mtilde: int) -> fl
         lo = np.zeros(active.sum())
         k = np.maximum(0.0, np.log((xs * mk).sum(axis=1) / (ms * mk).sum(axis=1)))  # Poisson estimate: a good start
         hi = k + 1.0
-        while True:  # widen until the score is negative (it tends to -len/alpha)
-            neg = _nb_score(hi, xs, ms, alpha, mk) < 0
+        for _ in range(200):  # widen until the score is negative (it tends to -len/alpha)
+            with np.errstate(over="ignore", invalid="ignore"):
+                # NaN means exp(kappa) * mu overflowed, far past the root: count it as negative,
+                # or a mean of almost 0 (a history of zeros) would widen for ever.
+                neg = ~(_nb_score(hi, xs, ms, alpha, mk) >= 0)
             if neg.all():
                 break
             hi = np.where(neg, hi, hi + 2 * (hi - lo) + 1)
@@ -400,8 +403,15 @@ class GlrPoisson(TemporalDetector):
     def _baseline(self, series: CountSeries, start: int) -> tuple[np.ndarray, float]:
         scored = len(series) - start
         if self.mu0 is None:
-            return seasonal_mean(series.counts, start, PERIODS_PER_YEAR[series.freq], self.harmonics, self.trend,
-                                 alpha=self._alpha())
+            mu0, alpha = seasonal_mean(series.counts, start, PERIODS_PER_YEAR[series.freq], self.harmonics,
+                                       self.trend, alpha=self._alpha())
+            if not (np.isfinite(mu0).all() and (mu0 > 0).all()):
+                # A sparse history can fit a seasonal mean of 0 (perfect separation); against it
+                # any count is infinitely surprising and the statistic is undefined.
+                raise InputError(f"{self.method}: the baseline fitted to the {start} history periods gives an "
+                                 "expected count of 0 for some scored periods (too sparse a history); give mu0, "
+                                 "use fewer harmonics, or start scoring later")
+            return mu0, alpha
         mu0 = np.broadcast_to(np.asarray(self.mu0, dtype=float), (scored,)) if np.ndim(self.mu0) == 0 or \
             len(self.mu0) == scored else None
         if mu0 is None:
