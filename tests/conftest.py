@@ -93,3 +93,18 @@ def csv_file(tmp_path):
         return write_csv(tmp_path / name, header, rows, encoding)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def salmonella():
+    """Weekly Salmonella Newport counts, 2004-2012 (470 weeks), the series of the R references."""
+    from datetime import date
+
+    import pandas as pd
+
+    from defectradar.signals.base import CountSeries
+
+    folder = shared_data("epysurv-salmonella-newport")
+    frame = pd.concat([pd.read_csv(folder / f"salmonella_{part}.csv") for part in ("train", "test")])
+    periods = [date.fromisoformat(day) for day in frame.iloc[:, 0]]
+    return CountSeries(periods, frame["n_cases"].to_numpy(), freq="week", name="Salmonella Newport")

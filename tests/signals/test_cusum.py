@@ -12,23 +12,19 @@ from __future__ import annotations
 import doctest
 import json
 import math
-from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from salmonella_reference import START, reference_table, weeks
 
-from conftest import shared_data
 from defectradar.errors import InputError
 from defectradar.signals import cusum
 from defectradar.signals.base import CountSeries
 from defectradar.signals.cusum import Cusum
 
-REFERENCE = Path(__file__).parent / "reference"
-START = 365  # R range 366:470 (1-based) = periods 365.. (0-based)
 #: Closed-form arithmetic (a mean, square roots, a running sum): R and numpy agree to ~1e-12.
 RTOL = 1e-9
 #: m = "glm": a Poisson GLM fitted by IRLS on both sides; R's glm stops at a relative deviance
@@ -38,23 +34,9 @@ RTOL_GLM = 1e-6
 
 
 @pytest.fixture(scope="module")
-def salmonella() -> CountSeries:
-    folder = shared_data("epysurv-salmonella-newport")
-    frame = pd.concat([pd.read_csv(folder / f"salmonella_{part}.csv") for part in ("train", "test")])
-    periods = [date.fromisoformat(day) for day in frame.iloc[:, 0]]
-    return CountSeries(periods, frame["n_cases"].to_numpy(), freq="week", name="Salmonella Newport")
-
-
-@pytest.fixture(scope="module")
 def reference(salmonella) -> pd.DataFrame:
-    table = pd.read_csv(REFERENCE / "cusum.csv")
-    assert table["period"].tolist() == [str(p) for p in salmonella.periods[START:]]
-    assert table["count"].tolist() == salmonella.counts[START:].tolist()
-    return table
+    return reference_table("cusum.csv", salmonella)
 
-
-def weeks(n: int) -> list[date]:
-    return [date(2024, 1, 1) + timedelta(7 * i) for i in range(n)]
 
 
 # -------------------------------------------------------------------- R surveillance algo.cusum

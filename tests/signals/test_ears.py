@@ -13,22 +13,19 @@ import doctest
 import json
 import math
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from salmonella_reference import START, reference_table
 
-from conftest import shared_data
 from defectradar.errors import InputError
 from defectradar.signals import ears
 from defectradar.signals.base import CountSeries
 from defectradar.signals.ears import EarsC1, EarsC2, EarsC3
 
-REFERENCE = Path(__file__).parent / "reference"
-START = 365  # R range 366:470 (1-based) = periods 365.. (0-based)
 #: Closed-form arithmetic (means, standard deviations, one normal quantile): R and numpy agree
 #: to about 1e-15; 1e-9 leaves room for summation order only.
 RTOL = 1e-9
@@ -36,20 +33,8 @@ DETECTORS = {"C1": EarsC1, "C2": EarsC2, "C3": EarsC3}
 
 
 @pytest.fixture(scope="module")
-def salmonella() -> CountSeries:
-    folder = shared_data("epysurv-salmonella-newport")
-    frame = pd.concat([pd.read_csv(folder / f"salmonella_{part}.csv") for part in ("train", "test")])
-    periods = [date.fromisoformat(day) for day in frame.iloc[:, 0]]
-    return CountSeries(periods, frame["n_cases"].to_numpy(), freq="week", name="Salmonella Newport")
-
-
-@pytest.fixture(scope="module")
 def reference(salmonella) -> pd.DataFrame:
-    table = pd.read_csv(REFERENCE / "ears.csv")
-    # The reference was computed from these very counts.
-    assert table["period"].tolist() == [str(p) for p in salmonella.periods[START:]]
-    assert table["count"].tolist() == salmonella.counts[START:].tolist()
-    return table
+    return reference_table("ears.csv", salmonella)
 
 
 def days(n: int) -> list[date]:

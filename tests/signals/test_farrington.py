@@ -15,22 +15,19 @@ import doctest
 import json
 import math
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from salmonella_reference import START, reference_table
 
-from conftest import shared_data
 from defectradar.errors import InputError
 from defectradar.signals import farrington
 from defectradar.signals.base import CountSeries
 from defectradar.signals.farrington import Farrington, reference_periods
 
-REFERENCE = Path(__file__).parent / "reference"
-START = 365  # R range 366:470 (1-based) = periods 365.. (0-based)
 #: Every value comes from quasi-Poisson GLMs fitted by IRLS.  The module runs IRLS as R's
 #: glm.fit does (same start, stopping rule and end state), so agreement is ~1e-12; 1e-6 leaves
 #: room for BLAS differences in the weighted least-squares steps.  nbPlugin/muan thresholds are
@@ -47,19 +44,8 @@ VARIANTS = {
 
 
 @pytest.fixture(scope="module")
-def salmonella() -> CountSeries:
-    folder = shared_data("epysurv-salmonella-newport")
-    frame = pd.concat([pd.read_csv(folder / f"salmonella_{part}.csv") for part in ("train", "test")])
-    periods = [date.fromisoformat(day) for day in frame.iloc[:, 0]]
-    return CountSeries(periods, frame["n_cases"].to_numpy(), freq="week", name="Salmonella Newport")
-
-
-@pytest.fixture(scope="module")
 def reference(salmonella) -> pd.DataFrame:
-    table = pd.read_csv(REFERENCE / "farrington.csv")
-    assert table["period"].tolist() == [str(p) for p in salmonella.periods[START:]]
-    assert table["count"].tolist() == salmonella.counts[START:].tolist()
-    return table
+    return reference_table("farrington.csv", salmonella)
 
 
 @pytest.fixture(scope="module")

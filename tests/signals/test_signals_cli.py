@@ -27,15 +27,15 @@ def _invoke(*args):
 
 
 @pytest.fixture
-def salmonella():
+def salmonella_frame():
     folder = shared_data("epysurv-salmonella-newport")
     frame = pd.concat([pd.read_csv(folder / "salmonella_train.csv"), pd.read_csv(folder / "salmonella_test.csv")])
     return frame.rename(columns={"Unnamed: 0": "week"})
 
 
-def test_series_json_has_the_documented_fields(salmonella, tmp_path):
+def test_series_json_has_the_documented_fields(salmonella_frame, tmp_path):
     path = tmp_path / "weeks.csv"
-    salmonella.to_csv(path, index=False)
+    salmonella_frame.to_csv(path, index=False)
     result = _invoke("signals", "series", path, "--method", "ears-c3", "--count-col", "n_cases",
                      "--start", "2011-01-03", "--alpha", "0.01", "--param", "baseline=10", "--json")
     assert result.exit_code == 0, result.output
@@ -45,15 +45,15 @@ def test_series_json_has_the_documented_fields(salmonella, tmp_path):
     assert all(set(p) == {"period", "count", "expected", "threshold", "alarm"} for p in data["periods"])
     assert data["periods"][0]["period"] == "2011-01-03" and len(data["periods"]) == 105
     # The same numbers as the library on the same series (R agreement is in test_ears.py).
-    series = series_from_frame(salmonella, "weeks.csv", "week", "n_cases")
+    series = series_from_frame(salmonella_frame, "weeks.csv", "week", "n_cases")
     det = EarsC3(baseline=10, alpha=0.01).fit(series, start=365)
     assert [p["alarm"] for p in data["periods"]] == det.alarm_.tolist()
     assert data["periods"][7]["threshold"] == pytest.approx(det.threshold_[7], rel=1e-6)
 
 
-def test_series_reads_parquet_and_numbered_rows(salmonella, tmp_path):
+def test_series_reads_parquet_and_numbered_rows(salmonella_frame, tmp_path):
     path = tmp_path / "weeks.parquet"
-    salmonella[["n_cases"]].to_parquet(path)
+    salmonella_frame[["n_cases"]].to_parquet(path)
     result = _invoke("signals", "series", path, "--method", "cusum", "--count-col", "n_cases", "--start", "366",
                      "--param", "trans=rossi", "--param", "reset=true", "--json")
     assert result.exit_code == 0, result.output
