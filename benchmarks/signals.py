@@ -45,7 +45,6 @@ import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import shutil
 import sys
@@ -60,6 +59,9 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import machine  # noqa: E402  (the benchmarks share one machine description)
 
 START = date(2024, 1, 1)          # a Monday: weekly periods line up with the data's first day
 SEED = 11
@@ -473,19 +475,6 @@ def profile_scan(store, as_of: date, freq: str, console: Console, top: int = 25)
 
 
 # ---------------------------------------------------------------------------- report
-def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, Python {platform.python_version()}, {platform.system()}"
-
-
 def summarise(seconds: dict, results: dict, freq: str) -> dict:
     """The figures the targets are about, and each as a ratio to its floor."""
     floor_d = seconds["floor: GROUP BY product, event"]
