@@ -246,3 +246,12 @@ def test_trending_tells_the_viral_burst_from_the_defect(world):
     assert any(t["product_id"] == "xiaomi-11" and t["kind"] == "viral_burst" for t in data["trends"])
     none = CliRunner().invoke(app, ["signals", "trending", "--as-of", "2019-01-01"], env=_env(world))
     assert none.exit_code != 0 and "no posts" in none.output
+
+
+def test_disproportionality_signals_carry_their_rule(world):
+    from defectradar.signals.scan import disproportionality_signals
+
+    with world["store"].reader() as con:
+        found = disproportionality_signals(con, date(2022, 12, 31), ScanConfig().rules)
+    assert found and all(s.method == "disproportionality" and s.threshold == 2.0 for s in found)
+    assert all(s.statistic >= 2.0 and s.evidence["n"] >= 1 for s in found)          # EB05 >= 2

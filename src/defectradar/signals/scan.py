@@ -280,7 +280,7 @@ def disproportionality_signals(con, as_of: date, rules: SignalRules) -> list[Sig
     for row in result.signals.itertuples(index=False):
         found.append(Signal(
             "product_mode", "reports", row.product, row.event, "disproportionality", week,
-            _finite(row.eb05), rules.eb05 if hasattr(rules, "eb05") else None,
+            _finite(row.eb05), rules.eb05_min,
             {"n": int(row.n), "expected": _finite(row.expected), "prr": _finite(row.prr), "ror": _finite(row.ror),
              "ic025": _finite(row.ic025), "ebgm": _finite(row.ebgm), "eb05": _finite(row.eb05),
              "rules_fired": list(row.rules_fired) if not isinstance(row.rules_fired, str) else row.rules_fired}))
@@ -352,6 +352,8 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
                 progress.update(step)
         if config.disproportionality:
             signals.extend(disproportionality_signals(con, as_of, config.rules))
+            if progress:
+                progress.update(len(config.tables) + 1)
         _attach_reports(con, signals, config.freq)
         _attach_trends(con, signals, as_of)
     with store.writer() as con:
