@@ -108,3 +108,26 @@ def salmonella():
     frame = pd.concat([pd.read_csv(folder / f"salmonella_{part}.csv") for part in ("train", "test")])
     periods = [date.fromisoformat(day) for day in frame.iloc[:, 0]]
     return CountSeries(periods, frame["n_cases"].to_numpy(), freq="week", name="Salmonella Newport")
+
+
+@pytest.fixture(scope="session")
+def simulated_world(tmp_path_factory):
+    """The default simulated world (seed 2021, scale 1, as ``defectradar simulate`` draws it)
+    ingested into a store once per session; its key folder is fixed so tests can pseudonymise
+    the truth's IMEIs the same way.  Tests may read it and add alerts, never rewrite facts."""
+    from defectradar.demo import DEMO_FILES
+    from defectradar.ingest.pipeline import ingest_file
+    from defectradar.simulate import simulate_world
+
+    base = tmp_path_factory.mktemp("simworld")
+    keys = base / "keys"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DEFECTRADAR_KEY_DIR", str(keys))
+    world_settings = load_settings(db=str(base / "world.duckdb"), lock_timeout=30.0)
+    world_store = Store(world_settings.db, world_settings)
+    simulate_world(base / "world", seed=2021, scale=1.0)
+    for source_type, name in DEMO_FILES:
+        ingest_file(world_store, base / "world" / name, source_type=source_type)
+    mp.undo()
+    return {"store": world_store, "dir": base / "world", "db": world_settings.db, "keys": str(keys),
+            "settings": world_settings}

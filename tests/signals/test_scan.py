@@ -14,32 +14,17 @@ import pytest
 from typer.testing import CliRunner
 
 from defectradar.cli.app import app
-from defectradar.config import load_settings
-from defectradar.demo import DEMO_FILES
 from defectradar.errors import InputError
-from defectradar.ingest.pipeline import ingest_file
 from defectradar.signals.backtest import backtest, load_truth
 from defectradar.signals.base import CountSeries
 from defectradar.signals.exposure import expected_from_exposure, exposure_params
 from defectradar.signals.scan import ScanConfig, load_scan_config, scan
-from defectradar.simulate import simulate_world
-from defectradar.store.connect import Store
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """The default world ingested into a store; its key folder is fixed for the module."""
-    base = tmp_path_factory.mktemp("scanworld")
-    keys = base / "keys"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DEFECTRADAR_KEY_DIR", str(keys))
-    settings = load_settings(db=str(base / "world.duckdb"), lock_timeout=30.0)
-    store = Store(settings.db, settings)
-    simulate_world(base / "world", seed=2021, scale=1.0)
-    for source_type, name in DEMO_FILES:
-        ingest_file(store, base / "world" / name, source_type=source_type)
-    mp.undo()
-    return {"store": store, "dir": base / "world", "db": settings.db, "keys": str(keys), "settings": settings}
+def world(simulated_world):
+    """The default world ingested into a store (shared by the session, see tests/conftest.py)."""
+    return simulated_world
 
 
 def _env(world):

@@ -1,0 +1,19 @@
+"""Field reliability: how often, how soon and how repeatedly products fail.
+
+* :class:`WeibullModel`: Weibull time to failure with right censoring (Fisher-matrix intervals,
+  B10 life, probability of failure by an age).
+* :class:`KaplanMeier` and :func:`logrank`: non-parametric survival and its comparison.
+* :class:`MeanCumulativeFunction` and :func:`compare_mcf`: repairs per unit over age with the
+  Lawless-Nadeau variance.
+* :class:`LifetimeData` / :class:`RecurrenceData`: the checked inputs of all of them.
+
+The store-side queries that build these inputs live in :mod:`defectradar.query.reliability`.
+"""
+
+from defectradar.reliability.data import LifetimeData, RecurrenceData
+from defectradar.reliability.kaplan_meier import KaplanMeier, LogRankResult, logrank
+from defectradar.reliability.mcf import MeanCumulativeFunction, compare_mcf
+from defectradar.reliability.weibull import WeibullModel
+
+__all__ = ["LifetimeData", "RecurrenceData", "KaplanMeier", "LogRankResult", "logrank", "MeanCumulativeFunction",
+           "compare_mcf", "WeibullModel"]
