@@ -232,21 +232,23 @@ def recurrences_for_store(con, product: str, mode: str | None = None, as_of=None
     end = np.fmin(observed_to.to_numpy(), per_device["retired"].to_numpy())     # fmin ignores NaN
     end = np.maximum(end, per_device["last"].to_numpy())
     codes = per_device.index.get_indexer(claims["device_token"])
-    unit_end, unit_weight = [end], [np.ones(len(end))]
+    unit_end, unit_weight, unit_ids = [end], [np.ones(len(end))], [per_device.index.to_numpy(dtype=object)]
     if population == "sales":
         months = per_device["purchase_date"].dt.to_period("M").dt.to_timestamp()
         cohorts = _cohort_weights(con, product, as_of, months.reset_index(drop=True), info)
         ages, weights = _spread_over_days(cohorts, as_of)
         unit_end.append(ages)
         unit_weight.append(weights)
+        unit_ids.append(np.array([f"never claimed, age {a:g}" for a in ages], dtype=object))
     else:
         devices = _known_devices(con, product, as_of)
         never = devices[~devices["device_token"].isin(per_device.index)]
         unit_end.append(never["age"].to_numpy())
         unit_weight.append(np.ones(len(never)))
+        unit_ids.append(never["device_token"].to_numpy(dtype=object))
         info.units = float(len(devices))
         info.notes.append("units are the devices in the store's service records, not units sold: the MCF is "
                           "conditional on a unit having come in at least once")
     data = RecurrenceData.from_units(np.concatenate(unit_end), codes, claims["age"].to_numpy(),
-                                     np.concatenate(unit_weight))
+                                     np.concatenate(unit_weight), np.concatenate(unit_ids))
     return data, info

@@ -31,6 +31,12 @@ def _row(index: int, labels: np.ndarray | None) -> str:
     return f"row {labels[index]}" if labels is not None else f"data row {index + 1}"
 
 
+def _shown(value) -> str:
+    """A cell as the user wrote it (numpy scalars shown as plain numbers)."""
+    value = value.item() if hasattr(value, "item") else value
+    return repr(value)
+
+
 def _times(values: Any, name: str, labels: np.ndarray | None) -> np.ndarray:
     series = pd.Series(values) if not isinstance(values, pd.Series) else values.reset_index(drop=True)
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
@@ -39,7 +45,7 @@ def _times(values: Any, name: str, labels: np.ndarray | None) -> np.ndarray:
         i = int(np.argmax(bad))
         shown = series.iloc[i]
         what = "missing" if shown is None or (isinstance(shown, float) and np.isnan(shown)) or shown == "" \
-            else f"{shown!r}, not a number"
+            else f"{_shown(shown)}, not a number"
         raise InputError(f"{_row(i, labels)}: {name} is {what}; give every unit's age (a number >= 0, "
                          "e.g. days since purchase), or drop the row")
     negative = numbers < 0
@@ -58,7 +64,7 @@ def _flags(values: Any, name: str, labels: np.ndarray | None) -> np.ndarray:
     bad = ~np.isin(numbers, (0.0, 1.0))
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError(f"{_row(i, labels)}: {name} is {series.iloc[i]!r}; it must be 1 (failed / a repair) "
+        raise InputError(f"{_row(i, labels)}: {name} is {_shown(series.iloc[i])}; it must be 1 (failed / a repair) "
                          "or 0 (censored: still working / end of observation)")
     return numbers == 1.0
 

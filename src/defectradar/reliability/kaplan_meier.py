@@ -139,7 +139,7 @@ class KaplanMeier(Estimator):
 
 
 def plotting_positions(km: KaplanMeier) -> pd.DataFrame:
-    """Unreliability at each failure age for probability plots: the midpoint of the Kaplan-Meier
+    r"""Unreliability at each failure age for probability plots: the midpoint of the Kaplan-Meier
     step, :math:`F_j = 1 - (\hat S(t_{j-1}) + \hat S(t_j))/2`, so the last point is not at 100 %
     (the "Kaplan-Meier with Hazen adjustment" plotting position; Meeker & Escobar 1998, 6.4)."""
     km._check_fitted()
