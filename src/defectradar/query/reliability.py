@@ -35,12 +35,11 @@ import numpy as np
 import pandas as pd
 
 from defectradar.errors import InputError
-from defectradar.query.series import _as_date
+from defectradar.query.series import as_date
+from defectradar.query.service_histories import CLAIM_ACTIONS, RETIRING_ACTIONS, latest_service_date
 from defectradar.query.stats import backend
 from defectradar.reliability.data import LifetimeData, RecurrenceData
 
-CLAIM_ACTIONS = ("repair", "replace", "refund")
-RETIRING_ACTIONS = ("replace", "refund")
 POPULATIONS = ("sales", "devices")
 
 
@@ -66,11 +65,11 @@ class Population:
 
 def latest_event_date(con) -> date:
     """The date of the newest service event: the default ``as_of`` of the reliability views."""
-    row = con.execute("SELECT max(date) FROM service_events").fetchone()
-    if row is None or row[0] is None:
+    latest = latest_service_date(con)
+    if latest is None:
         raise InputError("the store holds no service events; ingest after-sales service records first "
                          "(defectradar ingest FILE --source-type service_records)")
-    return row[0]
+    return latest
 
 
 def _claims(con, product: str, mode: str | None, as_of: date) -> pd.DataFrame:
@@ -134,7 +133,7 @@ def _prepare(con, product: str, mode: str | None, as_of, population: str):
     if population not in POPULATIONS:
         raise InputError(f"population={population!r}: use 'sales' (units sold, the default) or 'devices'")
     _check_product(con, product)
-    as_of = _as_date(as_of, "as_of") or latest_event_date(con)
+    as_of = as_date(as_of, "as_of") or latest_event_date(con)
     info = Population(product, mode, as_of, population)
     claims = _claims(con, product, mode, as_of)
     no_purchase = claims["purchase_date"].isna()

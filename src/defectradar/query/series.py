@@ -41,7 +41,8 @@ GROUPS = {"product": "product_id", "mode": "failure_mode", "source": "source"}
 _TRUNCATE = {"week": "W", "month": "M"}
 
 
-def _as_date(value, name: str) -> date | None:
+def as_date(value, name: str = "as_of") -> date | None:
+    """A date from a ``date``, ``datetime`` or ``YYYY-MM-DD`` string (None stays None)."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -131,7 +132,7 @@ def report_counts(con, freq: str = "week", by: Iterable[str] = ("product",), as_
 
     _check_freq(freq)
     columns = _group_columns(by)
-    as_of, start = _as_date(as_of, "as_of"), _as_date(start, "start")
+    as_of, start = as_date(as_of, "as_of"), as_date(start, "start")
     t = _events_table(con, table)
     t = t.filter(t.created_at.notnull())
     if as_of is not None:
@@ -187,7 +188,7 @@ def report_series(con, freq: str = "week", by: Iterable[str] = ("product",), as_
         latest period with a report); groups without any report in range are absent.
     """
     columns = _group_columns(by)
-    as_of_day, start_day = _as_date(as_of, "as_of"), _as_date(start, "start")
+    as_of_day, start_day = as_date(as_of, "as_of"), as_date(start, "start")
     counts = report_counts(con, freq, by, as_of_day, start_day, product, mode, source, table).to_pyarrow().to_pandas()
     out_columns = [*columns, "period", "reports"]
     if counts.empty and (as_of_day is None or start_day is None or columns):
@@ -208,7 +209,7 @@ def report_series(con, freq: str = "week", by: Iterable[str] = ("product",), as_
 
 def monthly_sales(con, product: str, as_of=None) -> pd.Series:
     """Units sold per month (all regions and channels) from ``sales_current``, as of a day."""
-    as_of = _as_date(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     t = backend(con).table("sales_current")
     t = t.filter(t.product_id == product)
     if as_of is not None:
@@ -257,7 +258,7 @@ def exposure_series(con, product: str, freq: str = "week", as_of=None, service_m
     _check_freq(freq)
     if not isinstance(service_months, int) or isinstance(service_months, bool) or service_months < 1:
         raise InputError(f"service_months={service_months!r} must be a positive whole number of months")
-    as_of = _as_date(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     sales = monthly_sales(con, product, as_of)
     if sales.empty:
         return pd.DataFrame({"period": pd.Series(dtype=object), "units_in_service": pd.Series(dtype="int64")})
@@ -302,7 +303,7 @@ def series_for_store(con, freq: str = "week", by: Iterable[str] = ("product",), 
     >>> KleinbergBursts().fit(series[("xiaomi-11", "wifi")])       # doctest: +SKIP
     """
     columns = _group_columns(by)
-    as_of_day = _as_date(as_of, "as_of")
+    as_of_day = as_date(as_of, "as_of")
     counted = report_series(con, freq, by, as_of, start, product, mode, source, table)
     if counted.empty:
         return {}

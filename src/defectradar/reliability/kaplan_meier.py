@@ -16,9 +16,9 @@ Greenwood") and ``plain`` (:math:`\hat S(1 \pm z\sigma)` clipped to [0, 1]).  Wh
 undefined (:math:`\hat S = 0`, or :math:`\hat S = 1` on the log-log scale) it is missing.
 
 The estimate is a dozen lines of numpy, written here rather than taken from lifelines'
-``KaplanMeierFitter`` because that offers only the log-log band (R's default is ``log``) and
-rebuilds a per-time event table in pandas, slow at a million weighted units; lifelines is the
-cross-check in the tests.  The log-rank test is lifelines'.
+``KaplanMeierFitter`` because that offers only the log-log band (R's default is ``log``, and
+R's conventions for undefined limits are kept); lifelines is the cross-check in the tests.
+The log-rank test is lifelines'.
 
 Examples
 --------

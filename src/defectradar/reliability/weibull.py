@@ -22,8 +22,9 @@ solves the one-dimensional profile equation
 which is increasing in :math:`\beta`, so a bracketing root finder always converges (Lawless,
 *Statistical Models and Methods for Lifetime Data*, 2nd ed., section 5.2.2).  This is why the
 fit is written here rather than taken from lifelines' ``WeibullFitter``: its general-purpose
-optimiser with automatic differentiation is about two orders of magnitude slower on a million
-units (see ``benchmarks/reliability.py``); lifelines remains the cross-check in the tests.
+optimiser with automatic differentiation is about 20 times slower on a million units and 100
+times slower on the aggregated rows the store feeds (``benchmarks/reliability.py``); lifelines
+remains the cross-check in the tests.
 
 Confidence intervals are Fisher-matrix (Wald) intervals on the log scale of each parameter,
 from the observed information of :math:`(\log\beta, \log\eta)`; they are identical to R
