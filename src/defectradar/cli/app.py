@@ -7,7 +7,7 @@ import sys
 import typer
 
 from defectradar import __version__
-from defectradar.cli import alerts, demo, ingest, signals, simulate, stats, store, text
+from defectradar.cli import alerts, demo, ingest, lemons, reliability, signals, simulate, stats, store, text
 from defectradar.cli.common import new_app, out
 
 app = new_app(
@@ -41,6 +41,8 @@ app.command("reclassify")(text.reclassify_command)
 app.add_typer(signals.signals_app, name="signals")
 app.command("backtest")(signals.backtest)
 app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(reliability.reliability_app, name="reliability")
+app.command("lemons")(lemons.lemons)
 
 
 def main() -> None:
