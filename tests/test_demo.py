@@ -32,6 +32,13 @@ def test_demo_builds_ingests_and_reuses(store, tmp_path):
     assert first.scans >= 4 and first.alerts                         # quarterly scans raised alerts
     assert {a["status"] for a in first.alerts} == {"new"}
 
+    rel = first.reliability                                           # the most claimed product x modes, fitted
+    assert rel.fits and rel.fits[0]["product"].startswith("xiaomi-11")
+    assert all(f["shape"] > 0 and 0 < f["failed_by_365"] < 1 for f in rel.fits)
+    assert set(rel.lemons) == {"cn", "eu", "us", "all"}
+    assert [p.rsplit("/", 1)[-1] for p in rel.charts] == ["survival.png", "weibull.png", "repairs.png"]
+    assert all(open(p, "rb").read(4) == b"\x89PNG" for p in rel.charts)
+
     second = run_demo(store, world, seed=11, scale=0.05)
     assert not second.simulated
     assert len(second.alerts) == len(first.alerts)                   # replayed scans add no alert twice

@@ -9,6 +9,7 @@ from pathlib import Path
 from defectradar.ingest.pipeline import IngestResult, ingest_file
 from defectradar.progress import Progress
 from defectradar.query.overview import Overview, overview
+from defectradar.reliability.overview import ReliabilityOverview, reliability_overview
 from defectradar.signals.alerts import list_alerts
 from defectradar.signals.scan import ScanConfig, scan
 from defectradar.store.connect import Store
@@ -27,17 +28,21 @@ class DemoResult:
     overview: Overview | None = None
     scans: int = 0
     alerts: list[dict] = field(default_factory=list)
+    reliability: ReliabilityOverview | None = None
 
     def to_dict(self) -> dict:
         return {"world_dir": self.world_dir, "simulated": self.simulated,
                 "ingests": [r.to_dict() for r in self.ingests],
                 "overview": self.overview.to_dict() if self.overview else None,
-                "scans": self.scans, "alerts": self.alerts}
+                "scans": self.scans, "alerts": self.alerts,
+                "reliability": self.reliability.to_dict() if self.reliability else None}
 
 
 def run_demo(store: Store, world_dir: str | Path, seed: int = 2021, scale: float = 1.0,
-             progress_for=lambda kind: None) -> DemoResult:
-    """Build the world in ``world_dir`` unless it is there, ingest its files, summarise.
+             progress_for=lambda kind: None, charts: bool = True) -> DemoResult:
+    """Build the world in ``world_dir`` unless it is there, ingest its files, summarise, replay
+    the scans and fit the reliability of the most claimed product x modes (charts saved to
+    ``world_dir/charts`` unless ``charts`` is false).
 
     ``progress_for(kind)`` returns a :class:`~defectradar.progress.Progress` for ``"steps"``
     (simulation) or ``"bytes"`` (ingest), or None.
@@ -59,6 +64,7 @@ def run_demo(store: Store, world_dir: str | Path, seed: int = 2021, scale: float
     result.scans = replay_scans(store, progress=progress_for("steps"))
     with store.reader() as con:
         result.alerts = list_alerts(con, limit=10_000)
+    result.reliability = reliability_overview(store, charts_dir=world / "charts" if charts else None)
     return result
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from defectradar.cli.common import (
     DbOption,
@@ -62,9 +63,27 @@ def demo(
         alerts.add_row(escape(a["product_id"] or "(all)"), a["failure_mode"] or "(all)", a["source"],
                        str(a["first_seen"]), str(a["last_seen"]), a["last_method"] or "-", a["status"])
     out.print(alerts)
+    rel = result.reliability
+    if rel and rel.fits:
+        fits = Table(*(Column(name, no_wrap=True) for name in ("product", "mode", "units", "fails", "β", "η",
+                                                               "B10", "F365", "MCF")),
+                     box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                     title=f"reliability as of {rel.as_of}: Weibull of the first claim (shape β, scale η and B10 "
+                           "in days, F365 = share claimed by day 365), MCF = claims per unit by day 365")
+        for f in rel.fits:
+            fits.add_row(escape(f["product"]), f["mode"], f"{f['units']:,.0f}", f"{f['failures']:,.0f}",
+                         f"{f['shape']:.2f}", f"{f['scale']:,.0f}", f"{f['b10']:,.0f}", f"{f['failed_by_365']:.1%}",
+                         "-" if f["mcf_365"] is None else f"{f['mcf_365']:.3f}")
+        out.print(fits)
+        counts = ", ".join(f"{rule} {c['devices']:,} devices" for rule, c in rel.lemons.items())
+        out.print(f"lemons (repeat repairs): {counts}")
+        for path in rel.charts:
+            out.print(f"chart: {escape(path)}")
     db_flag = f" --db {escape(str(store.path))}" if db else ""
     out.print("\n[bold]Next:[/]")
     out.print(f"  defectradar alerts list{db_flag}           every alert; 'alerts show ID' for its evidence")
     out.print(f"  defectradar stats{db_flag}                 what the store holds, recent runs")
+    out.print(f"  defectradar reliability weibull --product xiaomi-11 --mode wifi{db_flag}   one failure mode in depth")
+    out.print(f"  defectradar lemons{db_flag}                devices repaired too often, with the events")
     out.print(f"  defectradar quarantine list{db_flag}       rows refused at ingest, and why")
     out.print(f"  {escape(result.world_dir)}/truth.json      the injected defects the analyses should find")
