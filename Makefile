@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-ingest bench-signals clean
+.PHONY: install demo test lint bench bench-ingest bench-signals bench-reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("defectradar needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -34,7 +34,10 @@ bench-signals: $(STAMP)
 	$(BIN)/python benchmarks/signals.py
 	$(BIN)/python benchmarks/recall_backtest.py
 
-bench: bench-ingest bench-signals
+bench-reliability: $(STAMP)
+	$(BIN)/python benchmarks/reliability.py --write-docs
+
+bench: bench-ingest bench-signals bench-reliability
 
 clean:
 	rm -rf $(VENV) demo-world defectradar.duckdb defectradar.duckdb.wal defectradar.duckdb.lock benchmarks/.work
