@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 sys.path.insert(0, str(HERE))
 
-from ingest import machine, make_csv  # noqa: E402
+from ingest import machine, make_csv, write_docs  # noqa: E402
 
 SPEED = """
 import json, os, random, time
@@ -108,15 +108,7 @@ def main() -> None:
     ]) + "\n"
     print(section)
     if args.write_docs:
-        text = (HERE.parent / "docs" / "benchmarks.md").read_text(encoding="utf-8")
-        start, end = "<!-- classify-speed:start -->", "<!-- classify-speed:end -->"
-        block = f"{start}\n{section}{end}"
-        if start in text:
-            before, rest = text.split(start, 1)
-            text = before + block + rest.split(end, 1)[1]
-        else:
-            text = text.rstrip() + "\n\n" + block + "\n"
-        (HERE.parent / "docs" / "benchmarks.md").write_text(text, encoding="utf-8")
+        write_docs(section, marker="classify-speed")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from defectradar.text.evaluate import score
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "data" / "eval" / "phone_complaints_eval.jsonl"
-DOCS = REPO / "docs" / "benchmarks.md"
 TARGETS = {"product_accuracy": 0.97, "macro_f1": 0.90, "no_label": 0.95}
 
 
@@ -122,18 +121,6 @@ def report(combined: dict, rules: dict, model: dict, rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_docs(section: str, marker: str = "classify-eval") -> None:
-    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
-    text = DOCS.read_text(encoding="utf-8")
-    block = f"{start}\n{section}{end}"
-    if start in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOCS.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true")
@@ -157,7 +144,9 @@ def main() -> None:
     section = report(combined, rules, model_only, len(rows))
     print(section)
     if args.write_docs:
-        write_docs(section)
+        from ingest import write_docs  # benchmarks/ is on the path when run as a script
+
+        write_docs(section, marker="classify-eval")
 
 
 if __name__ == "__main__":

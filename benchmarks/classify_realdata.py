@@ -148,9 +148,9 @@ def main() -> None:
     section = report(nhtsa_ford(), open_repair(classifier), chinese_reviews(classifier), jd_titles(classifier))
     print(section)
     if args.write_docs:
-        import classify_eval
+        from ingest import write_docs  # benchmarks/ is on the path when run as a script
 
-        classify_eval.write_docs(section, marker="classify-realdata")
+        write_docs(section, marker="classify-realdata")
 
 
 if __name__ == "__main__":

@@ -156,16 +156,18 @@ def report(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_docs(section: str) -> None:
-    marker_start, marker_end = "<!-- ingest:start -->", "<!-- ingest:end -->"
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+def write_docs(section: str, marker: str = "ingest") -> None:
+    """Replace (or append) the ``<!-- marker:start/end -->`` section of docs/benchmarks.md; every
+    benchmark writes its own section through this."""
+    marker_start, marker_end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     block = f"{marker_start}\n{section}{marker_end}"
     if marker_start in text:
         before, rest = text.split(marker_start, 1)
         text = before + block + rest.split(marker_end, 1)[1]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
-    DOCS.write_text(text)
+    DOCS.write_text(text, encoding="utf-8")
 
 
 def main() -> None:

@@ -47,7 +47,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import machine  # noqa: E402  (the benchmarks share one machine description)
+from ingest import machine, write_docs  # noqa: E402  (the benchmarks share the machine and docs writer)
 
 SEED = 2024
 SHAPE, SCALE, CENSOR_MAX = 2.2, 1150.0, 1200
@@ -335,8 +335,6 @@ def main() -> None:
         Path(args.markdown).write_text(markdown(results, command, load), encoding="utf-8")
         console.print(f"wrote {args.markdown}")
     if args.write_docs:
-        from classify_eval import write_docs  # the benchmarks share one marker-section writer
-
         command = "python benchmarks/reliability.py" + ("" if args.scale == 1.0 else f" --scale {args.scale:g}")
         section = markdown(results, command, load)
         inner = section.split("<!-- reliability:start -->\n", 1)[1].split("<!-- reliability:end -->", 1)[0]

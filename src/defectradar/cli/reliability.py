@@ -100,6 +100,21 @@ def _show_population(info) -> None:
         err.print(f"[yellow]  note: {escape(note)}[/]")
 
 
+def _groups_json(groups: dict[str, tuple], fits: dict) -> list[dict]:
+    """The ``groups`` list of the several-group JSON of ``km`` and ``mcf``."""
+    return [{"group": label, "population": info.to_dict() if info else None, "rows": fits[label].rows()}
+            for label, (_, info) in groups.items()]
+
+
+def _print_sample(table, title: str, headers: tuple[str, ...], cells: tuple[str, ...], confidence: float) -> None:
+    """About 15 evenly spaced rows of an estimate's table, with its interval as the last column."""
+    step = max(1, len(table) // 15)
+    shown = Table(*headers, f"{confidence:.0%} interval", title=title)
+    for r in table.iloc[::step].itertuples():
+        shown.add_row(*(cell.format(r=r) for cell in cells), f"{r.lower:.4f} – {r.upper:.4f}")
+    out.print(shown)
+
+
 def _save(chart, plot: Path) -> None:
     from defectradar.charts.render import save_chart
 
@@ -179,9 +194,7 @@ def km(
         if test is None:
             print_json(next(iter(fits.values())).rows())
         else:
-            print_json({"groups": [{"group": label, "population": info.to_dict() if info else None,
-                                    "rows": fits[label].rows()} for label, (_, info) in groups.items()],
-                        "logrank": test.to_dict()})
+            print_json({"groups": _groups_json(groups, fits), "logrank": test.to_dict()})
         return
     for label, (_, info) in groups.items():
         _show_population(info)
@@ -193,14 +206,9 @@ def km(
                       *[f"{s:.2%}" for s in f.survival_at(ages)])
     out.print(table)
     if len(fits) == 1 and not ages:
-        f = next(iter(fits.values()))
-        rows = f.table_[f.table_["events"] > 0]
-        step = max(1, len(rows) // 15)
-        detail = Table("time", "at risk", "events", "survival", f"{confidence:.0%} band", title="survival at failures")
-        for r in rows.iloc[::step].itertuples():
-            detail.add_row(f"{r.time:g}", f"{r.at_risk:,.0f}", f"{r.events:,.0f}", f"{r.survival:.4f}",
-                           f"{r.lower:.4f} – {r.upper:.4f}")
-        out.print(detail)
+        t = next(iter(fits.values())).table_
+        _print_sample(t[t["events"] > 0], "survival at failures", ("time", "at risk", "events", "survival"),
+                      ("{r.time:g}", "{r.at_risk:,.0f}", "{r.events:,.0f}", "{r.survival:.4f}"), confidence)
     if test is not None:
         out.print(f"log-rank test: χ² = {test.statistic:.2f} on {test.df} df, p = {test.p_value:.3g} "
                   f"({'the groups differ' if test.p_value < 0.05 else 'no evidence the groups differ'} at 5%)")
@@ -236,8 +244,7 @@ def mcf(
         if len(fits) == 1:
             print_json(fits[labels[0]].rows())
         else:
-            result = {"groups": [{"group": label, "population": info.to_dict() if info else None,
-                                  "rows": fits[label].rows()} for label, (_, info) in groups.items()]}
+            result = {"groups": _groups_json(groups, fits)}
             if comparison is not None:
                 result["difference"] = {"a": labels[0], "b": labels[1],
                                         "rows": [{k: (None if v != v else float(v)) for k, v in r.items()}
@@ -255,13 +262,8 @@ def mcf(
         table.add_row(escape(label), f"{f.n_units_:,.0f}", f"{f.n_events_:,.0f}", f"{f.max_end_:g}", *cells)
     out.print(table)
     if len(fits) == 1 and not ages:
-        t = fits[labels[0]].table_
-        step = max(1, len(t) // 15)
-        detail = Table("time", "at risk", "MCF", "se", f"{confidence:.0%} bounds", title="MCF at repair ages")
-        for r in t.iloc[::step].itertuples():
-            detail.add_row(f"{r.time:g}", f"{r.at_risk:,.0f}", f"{r.mcf:.4f}", f"{r.se:.4f}",
-                           f"{r.lower:.4f} – {r.upper:.4f}")
-        out.print(detail)
+        _print_sample(fits[labels[0]].table_, "MCF at repair ages", ("time", "at risk", "MCF", "se"),
+                      ("{r.time:g}", "{r.at_risk:,.0f}", "{r.mcf:.4f}", "{r.se:.4f}"), confidence)
     if comparison is not None:
         last = comparison.iloc[-1]
         verdict = "differ" if last["lower"] > 0 or last["upper"] < 0 else "do not differ significantly"

@@ -224,9 +224,9 @@ def recurrences_for_store(con, product: str, mode: str | None = None, as_of=None
     if claims.empty:
         raise InputError(f"no claims for {product!r}{f' / {mode!r}' if mode else ''} up to {as_of}; "
                          "nothing to count")
-    per_device = claims.groupby("device_token").agg(
-        purchase_date=("purchase_date", "min"), last=("age", "max"),
-        retired=("age", lambda s: s[claims.loc[s.index, "action"].isin(RETIRING_ACTIONS)].min()))
+    per_device = claims.groupby("device_token").agg(purchase_date=("purchase_date", "min"), last=("age", "max"))
+    retiring = claims[claims["action"].isin(RETIRING_ACTIONS)]
+    per_device["retired"] = retiring.groupby("device_token")["age"].min()     # NaN: never left the field
     observed_to = (pd.Timestamp(as_of) - per_device["purchase_date"]).dt.days.astype(float)
     end = np.fmin(observed_to.to_numpy(), per_device["retired"].to_numpy())     # fmin ignores NaN
     end = np.maximum(end, per_device["last"].to_numpy())

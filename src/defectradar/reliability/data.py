@@ -114,13 +114,8 @@ class LifetimeData:
     def from_frame(cls, frame: pd.DataFrame, time_col: str, event_col: str, weight_col: str | None = None,
                    source: str = "data", first_row: int = 2) -> "LifetimeData":
         """From a table's columns; messages name ``source`` and the file row (header = row 1)."""
-        _require(frame, {"--time-col": time_col, "--event-col": event_col, "--weight-col": weight_col}, source)
-        labels = frame.index.to_numpy() + first_row     # file rows (header = row 1), kept through filters
-        try:
-            return cls.from_arrays(frame[time_col], frame[event_col],
-                                   None if weight_col is None else frame[weight_col], row_labels=labels)
-        except InputError as exc:
-            raise InputError(f"{source}: {exc}") from None
+        return _from_columns(cls.from_arrays, frame, {"--time-col": time_col, "--event-col": event_col},
+                             weight_col, source, first_row)
 
     @property
     def n(self) -> float:
@@ -135,6 +130,19 @@ class LifetimeData:
             raise InputError(f"{method}: every unit is censored (no failures among {self.n:,.0f} units), so "
                              "there is nothing to estimate a failure distribution from; check the event "
                              "column (1 = failed) or wait for failures")
+
+
+def _from_columns(build, frame: pd.DataFrame, columns: dict[str, str], weight_col: str | None, source: str,
+                  first_row: int):
+    """``build(*columns, weight, row_labels=...)`` from a table, messages naming ``source`` and the
+    file row (header = row 1; the frame's index is kept, so rows stay right through filters)."""
+    _require(frame, {**columns, "--weight-col": weight_col}, source)
+    labels = frame.index.to_numpy() + first_row
+    try:
+        return build(*(frame[col] for col in columns.values()), None if weight_col is None else frame[weight_col],
+                     row_labels=labels)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
 
 
 def _require(frame: pd.DataFrame, columns: dict[str, str | None], source: str) -> None:
@@ -220,14 +228,9 @@ class RecurrenceData:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, unit_col: str, time_col: str, event_col: str,
                    weight_col: str | None = None, source: str = "data", first_row: int = 2) -> "RecurrenceData":
-        _require(frame, {"--unit-col": unit_col, "--time-col": time_col, "--event-col": event_col,
-                         "--weight-col": weight_col}, source)
-        labels = frame.index.to_numpy() + first_row     # file rows (header = row 1), kept through filters
-        try:
-            return cls.from_arrays(frame[unit_col], frame[time_col], frame[event_col],
-                                   None if weight_col is None else frame[weight_col], row_labels=labels)
-        except InputError as exc:
-            raise InputError(f"{source}: {exc}") from None
+        return _from_columns(cls.from_arrays, frame,
+                             {"--unit-col": unit_col, "--time-col": time_col, "--event-col": event_col},
+                             weight_col, source, first_row)
 
     @classmethod
     def from_units(cls, unit_end, event_unit, event_time, unit_weight=None, unit_ids=None) -> "RecurrenceData":

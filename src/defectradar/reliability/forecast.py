@@ -56,7 +56,7 @@ from scipy import optimize, special, stats
 from defectradar.errors import InputError
 from defectradar.query.warranty import WarrantyCounts, add_months, months_between, warranty_counts
 from defectradar.reliability.nevada import claims_by_calendar_month, nevada_table
-from defectradar.signals.base import Estimator, positive_int, probability
+from defectradar.signals.base import Estimator, positive_int, probability, significant
 
 ASSUMPTION = ("no new sales: the forecast covers the units of cohorts sold up to the last complete month "
               "as they age; the interval is Poisson noise around the fitted model")
@@ -216,9 +216,7 @@ class WarrantyForecast(Estimator):
 
     def fit(self, data: WarrantyCounts) -> "WarrantyForecast":
         """Fit the power law to the Nevada cells of ``data`` and forecast the next ``months``."""
-        self._validate_params()
-        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
-            delattr(self, name)                 # a failed refit must not leave the last fit looking current
+        self._begin_fit()
         if not isinstance(data, WarrantyCounts):
             raise InputError("WarrantyForecast.fit needs WarrantyCounts (see defectradar.query.warranty)")
         table = nevada_table(data, self.warranty_months, alpha=self.alpha)
@@ -277,35 +275,27 @@ class WarrantyForecast(Estimator):
         self._check_fitted()
         t = self.nevada_
         model = {"name": "power-law NHPP (Crow-AMSAA), Lambda(a) = (a/eta)^beta, a in months in service",
-                 "beta": _num(self.beta_), "beta_lower": _num(self.beta_interval_[0]),
-                 "beta_upper": _num(self.beta_interval_[1]), "eta": _num(self.eta_),
-                 "eta_lower": _num(self.eta_interval_[0]), "eta_upper": _num(self.eta_interval_[1]),
-                 "loglik": _num(self.loglik_), "dispersion": _num(self.dispersion_),
+                 "beta": significant(self.beta_), "beta_lower": significant(self.beta_interval_[0]),
+                 "beta_upper": significant(self.beta_interval_[1]), "eta": significant(self.eta_),
+                 "eta_lower": significant(self.eta_interval_[0]), "eta_upper": significant(self.eta_interval_[1]),
+                 "loglik": significant(self.loglik_), "dispersion": significant(self.dispersion_),
                  "at_bound": bool(self.fit_.at_bound), "cells": len(t.cells),
                  "claims": int(t.cells["claims"].sum()),
                  "units": int(t.cells.groupby("sales_month")["units"].first().sum()),
                  "assumption": ASSUMPTION}
-        months = [{"month": r.month.isoformat()[:7], "expected": _num(r.expected), "lower": int(r.lower),
+        months = [{"month": r.month.isoformat()[:7], "expected": significant(r.expected), "lower": int(r.lower),
                    "upper": int(r.upper)} for r in self.forecast_.itertuples(index=False)]
-        by_age = [{"months_in_service": int(r.months_in_service), "claims_per_1000": _num(r.claims_per_1000),
-                   "lower": _num(r.lower), "upper": _num(r.upper), "model_per_1000": _num(r.model_per_1000)}
+        by_age = [{"months_in_service": int(r.months_in_service), "claims_per_1000": significant(r.claims_per_1000),
+                   "lower": significant(r.lower), "upper": significant(r.upper), "model_per_1000": significant(r.model_per_1000)}
                   for r in self.by_age_.itertuples(index=False)]
         return {"product": t.product, "mode": t.mode, "as_of": t.as_of.isoformat(),
                 "observed_through": t.last_month.isoformat()[:7], "warranty_months": self.warranty_months,
                 "confidence": 1 - self.alpha, "model": model, "months": months,
-                "total": {"expected": _num(self.total_["expected"]), "lower": int(self.total_["lower"]),
+                "total": {"expected": significant(self.total_["expected"]), "lower": int(self.total_["lower"]),
                           "upper": int(self.total_["upper"])},
                 "by_age": by_age, "unmatched_claims": int(t.unmatched_claims),
                 "excluded_claims": {k: int(v) for k, v in t.excluded_claims.items()}}
 
-
-def _num(value, digits: int = 6):
-    if value is None:
-        return None
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return float(f"{value:.{digits}g}")
 
 
 def forecast_for_store(con, product: str, months: int = 6, mode: str | None = None, as_of=None,

@@ -30,7 +30,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -40,16 +39,9 @@ from scipy import stats
 
 from defectradar.errors import InputError
 from defectradar.reliability.data import LifetimeData
-from defectradar.signals.base import Estimator, one_of, probability
+from defectradar.signals.base import Estimator, json_number, json_rows, one_of, probability
 
 CONF_TYPES = ("log", "log-log", "plain")
-
-
-def _num(value):
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return int(value) if value.is_integer() and abs(value) < 2 ** 53 else round(value, 10)
 
 
 class KaplanMeier(Estimator):
@@ -83,9 +75,7 @@ class KaplanMeier(Estimator):
         self.conf_type = conf_type
 
     def fit(self, data: LifetimeData) -> "KaplanMeier":
-        self._validate_params()
-        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
-            delattr(self, name)
+        self._begin_fit()
         if not isinstance(data, LifetimeData):
             raise InputError("KaplanMeier.fit takes LifetimeData; build it with LifetimeData.from_arrays()")
         data.require_failures("Kaplan-Meier")
@@ -127,15 +117,11 @@ class KaplanMeier(Estimator):
     def rows(self) -> list[dict]:
         """The JSON rows of ``reliability km``: time, at_risk, events, survival, lower, upper."""
         self._check_fitted()
-        t = self.table_
-        return [{"time": _num(a), "at_risk": _num(b), "events": _num(c), "survival": _num(d),
-                 "lower": _num(e), "upper": _num(f)}
-                for a, b, c, d, e, f in zip(t["time"], t["at_risk"], t["events"], t["survival"], t["lower"],
-                                            t["upper"])]
+        return json_rows(self.table_, ("time", "at_risk", "events", "survival", "lower", "upper"))
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "params": self.get_params(), "n": _num(self.n_),
-                "failures": _num(self.failures_), "rows": self.rows()}
+        return {"method": self.method, "params": self.get_params(), "n": json_number(self.n_, 10),
+                "failures": json_number(self.failures_, 10), "rows": self.rows()}
 
 
 def plotting_positions(km: KaplanMeier) -> pd.DataFrame:
@@ -181,8 +167,8 @@ class LogRankResult:
     expected: tuple[float, ...]
 
     def to_dict(self) -> dict:
-        return {"test": "log-rank", "statistic": _num(self.statistic), "df": self.df, "p_value": self.p_value,
-                "groups": [{"group": g, "observed": _num(o), "expected": _num(e)}
+        return {"test": "log-rank", "statistic": json_number(self.statistic, 10), "df": self.df, "p_value": self.p_value,
+                "groups": [{"group": g, "observed": json_number(o, 10), "expected": json_number(e, 10)}
                            for g, o, e in zip(self.groups, self.observed, self.expected)]}
 
 

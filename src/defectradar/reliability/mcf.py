@@ -35,7 +35,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 import numpy as np
@@ -44,16 +43,9 @@ from scipy import stats
 
 from defectradar.errors import InputError
 from defectradar.reliability.data import RecurrenceData
-from defectradar.signals.base import Estimator, one_of, probability
+from defectradar.signals.base import Estimator, json_number, json_rows, one_of, probability
 
 BOUNDS = ("normal", "log")
-
-
-def _num(value):
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return int(value) if value.is_integer() and abs(value) < 2 ** 53 else round(value, 10)
 
 
 class MeanCumulativeFunction(Estimator):
@@ -86,9 +78,7 @@ class MeanCumulativeFunction(Estimator):
         self.bounds = bounds
 
     def fit(self, data: RecurrenceData) -> "MeanCumulativeFunction":
-        self._validate_params()
-        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
-            delattr(self, name)
+        self._begin_fit()
         if not isinstance(data, RecurrenceData):
             raise InputError("MeanCumulativeFunction.fit takes RecurrenceData; build it with "
                              "RecurrenceData.from_arrays()")
@@ -128,14 +118,11 @@ class MeanCumulativeFunction(Estimator):
     def rows(self) -> list[dict]:
         """The JSON rows of ``reliability mcf``: time, at_risk, mcf, se, lower, upper."""
         self._check_fitted()
-        t = self.table_
-        return [{"time": _num(a), "at_risk": _num(b), "mcf": _num(c), "se": _num(d), "lower": _num(e),
-                 "upper": _num(f)}
-                for a, b, c, d, e, f in zip(t["time"], t["at_risk"], t["mcf"], t["se"], t["lower"], t["upper"])]
+        return json_rows(self.table_, ("time", "at_risk", "mcf", "se", "lower", "upper"))
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "params": self.get_params(), "units": _num(self.n_units_),
-                "events": _num(self.n_events_), "rows": self.rows()}
+        return {"method": self.method, "params": self.get_params(), "units": json_number(self.n_units_, 10),
+                "events": json_number(self.n_events_, 10), "rows": self.rows()}
 
 
 def _mcf(data: RecurrenceData):

@@ -39,7 +39,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -49,6 +48,7 @@ from scipy import stats
 
 from defectradar.errors import InputError
 from defectradar.query.warranty import WarrantyCounts, add_months, months_between, warranty_counts
+from defectradar.signals.base import significant
 
 CELL_COLUMNS = ["sales_month", "months_in_service", "units", "claims", "claims_per_1000"]
 AGE_COLUMNS = ["months_in_service", "units", "claims", "claims_per_1000", "lower", "upper"]
@@ -117,10 +117,11 @@ class NevadaTable:
 
     def to_dict(self) -> dict:
         cells = [{"sales_month": r.sales_month.isoformat(), "months_in_service": int(r.months_in_service),
-                  "units": int(r.units), "claims": int(r.claims), "claims_per_1000": _num(r.claims_per_1000)}
+                  "units": int(r.units), "claims": int(r.claims), "claims_per_1000": significant(r.claims_per_1000)}
                  for r in self.cells.itertuples(index=False)]
         by_age = [{"months_in_service": int(r.months_in_service), "units": int(r.units), "claims": int(r.claims),
-                   "claims_per_1000": _num(r.claims_per_1000), "lower": _num(r.lower), "upper": _num(r.upper)}
+                   "claims_per_1000": significant(r.claims_per_1000), "lower": significant(r.lower),
+                   "upper": significant(r.upper)}
                   for r in self.by_age.itertuples(index=False)]
         return {"product": self.product, "mode": self.mode, "as_of": self.as_of.isoformat(),
                 "observed_through": self.last_month.isoformat()[:7], "warranty_months": self.warranty_months,
@@ -128,12 +129,6 @@ class NevadaTable:
                 "unmatched_claims": int(self.unmatched_claims),
                 "excluded_claims": {k: int(v) for k, v in self.excluded_claims.items()}}
 
-
-def _num(value, digits: int = 6):
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return float(f"{value:.{digits}g}")
 
 
 def _check_positive_int(value, name: str) -> None:

@@ -52,14 +52,7 @@ from scipy import optimize, stats
 
 from defectradar.errors import InputError
 from defectradar.reliability.data import LifetimeData
-from defectradar.signals.base import Estimator, probability
-
-
-def _round(value: float, digits: int = 6):
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return float(f"{value:.{digits}g}") if value != 0 else 0.0
+from defectradar.signals.base import Estimator, probability, significant
 
 
 class WeibullModel(Estimator):
@@ -93,9 +86,7 @@ class WeibullModel(Estimator):
         self.confidence = confidence
 
     def fit(self, data: LifetimeData) -> "WeibullModel":
-        self._validate_params()
-        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
-            delattr(self, name)
+        self._begin_fit()
         if not isinstance(data, LifetimeData):
             raise InputError("WeibullModel.fit takes LifetimeData; build it with LifetimeData.from_arrays()")
         data.require_failures("Weibull fit")
@@ -170,10 +161,10 @@ class WeibullModel(Estimator):
     def to_dict(self) -> dict:
         self._check_fitted()
         return {
-            "shape": _round(self.shape_), "scale": _round(self.scale_),
-            "shape_ci": [_round(v) for v in self.shape_ci_], "scale_ci": [_round(v) for v in self.scale_ci_],
-            "loglik": _round(self.loglik_, 10), "n": _round(self.n_, 12), "failures": _round(self.failures_, 12),
-            "b10": _round(self.b10_), "b10_ci": [_round(v) for v in self.b10_ci_],
+            "shape": significant(self.shape_), "scale": significant(self.scale_),
+            "shape_ci": [significant(v) for v in self.shape_ci_], "scale_ci": [significant(v) for v in self.scale_ci_],
+            "loglik": significant(self.loglik_, 10), "n": significant(self.n_, 12), "failures": significant(self.failures_, 12),
+            "b10": significant(self.b10_), "b10_ci": [significant(v) for v in self.b10_ci_],
             "confidence": self.confidence,
         }
 

@@ -57,6 +57,13 @@ class Estimator:
             if not check(value):
                 raise InputError(f"{self.method or type(self).__name__}: parameter {name}={value!r} must be {explanation}")
 
+    def _begin_fit(self) -> None:
+        """What every ``fit`` does first: check the parameters and forget the last fit, so a
+        failed refit never leaves the previous results looking current."""
+        self._validate_params()
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
+            delattr(self, name)
+
     def _check_fitted(self) -> None:
         if not any(name.endswith("_") and not name.startswith("_") for name in vars(self)):
             raise InputError(f"{type(self).__name__} is not fitted yet; call fit() first")
@@ -118,9 +125,7 @@ class TemporalDetector(Estimator):
     """
 
     def fit(self, series: CountSeries, start: int | None = None) -> "TemporalDetector":
-        self._validate_params()
-        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
-            delattr(self, name)                # a failed refit must not leave the last fit looking current
+        self._begin_fit()
         default_start = start is None
         start = self.min_history() if default_start else start
         if default_start and start >= len(series):
@@ -161,13 +166,33 @@ class TemporalDetector(Estimator):
         self._check_fitted()
         periods = []
         for row in self.summary.itertuples(index=False):
-            periods.append({"period": str(row.period), "count": _num(row.count), "expected": _num(row.expected),
-                            "threshold": _num(row.threshold), "alarm": bool(row.alarm)})
+            periods.append({"period": str(row.period), "count": json_number(row.count), "expected": json_number(row.expected),
+                            "threshold": json_number(row.threshold), "alarm": bool(row.alarm)})
         return {"method": self.method, "params": self.get_params(), "periods": periods}
 
 
-def _num(value):
+def json_number(value, decimals: int = 6):
+    """A number for JSON: None when missing or not finite, an int when whole, else rounded."""
+    if value is None:
+        return None
     value = float(value)
     if not math.isfinite(value):
         return None
-    return int(value) if value.is_integer() else round(value, 6)
+    return int(value) if value.is_integer() and abs(value) < 2 ** 53 else round(value, decimals)
+
+
+def significant(value, digits: int = 6):
+    """A number for JSON to ``digits`` significant digits; None when missing or not finite."""
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return float(f"{value:.{digits}g}")
+
+
+
+def json_rows(frame, columns, decimals: int = 10) -> list[dict]:
+    """Rows of ``frame`` as JSON-safe dicts of the given ``columns`` (see :func:`json_number`)."""
+    return [{c: json_number(v, decimals) for c, v in zip(columns, values)}
+            for values in zip(*(frame[c] for c in columns))]

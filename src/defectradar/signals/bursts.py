@@ -62,7 +62,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from defectradar.errors import InputError
-from defectradar.signals.base import Constraint, CountSeries, TemporalDetector, _num, non_negative, one_of
+from defectradar.signals.base import Constraint, CountSeries, TemporalDetector, json_number, non_negative, one_of
 
 #: Highest emission rate a binomial state may take: p_i is capped just below 1.
 MAX_RATE = 1.0 - 1e-9
@@ -280,6 +280,6 @@ class KleinbergBursts(TemporalDetector):
         out = super().to_dict()
         for period, state in zip(out["periods"], self.statistic_):
             period["state"] = int(state)
-        out.update(model=self.model_, base_rate=_num(self.base_rate_), rates=[_num(r) for r in self.rates_],
-                   cost=_num(self.cost_), bursts=self.bursts_)
+        out.update(model=self.model_, base_rate=json_number(self.base_rate_), rates=[json_number(r) for r in self.rates_],
+                   cost=json_number(self.cost_), bursts=self.bursts_)
         return out
