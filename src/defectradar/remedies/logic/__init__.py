@@ -1,0 +1,70 @@
+"""Rule logic: plain Python functions of (the claim, the rule set's parameters on its day).
+
+Each function decides one provision and returns an :class:`Entitlement` (the remedies the
+owner may choose from, and the numbers its sentence quotes) or None when the provision does
+not apply.  An entitlement with no remedies is a note (a loaner phone due, a burden of proof).
+Rule set files name these functions in ``rules[].logic``; the registry is the extension point,
+and the built-in modules register through it like any plug-in would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+from defectradar.remedies.case import Claim
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What one provision gives on one claim."""
+
+    remedies: tuple[str, ...]
+    values: dict[str, Any] = field(default_factory=dict)
+    proof_needed: bool = False      # the owner must show the defect existed at delivery
+    citation: str | None = None     # the dated source of the deciding value, when it has one
+
+
+class Params:
+    """A rule set's parameters as one claim sees them: each on its ``fixed_at`` day."""
+
+    def __init__(self, rule_set, claim: Claim):
+        self.rule_set = rule_set
+        self.claim = claim
+
+    def day_for(self, fixed_at: str) -> date:
+        return self.claim.device.purchase_date if fixed_at == "purchase" else self.claim.on
+
+    def __getitem__(self, name: str) -> Any:
+        parameter = self.rule_set.parameter(name)
+        value = parameter.at(self.day_for(parameter.fixed_at))
+        if value is None:
+            raise LookupError(f"rule set {self.rule_set.id}: parameter {name} has no value on "
+                              f"{self.day_for(parameter.fixed_at)}; give it a value from {self.rule_set.effective_from}")
+        return value
+
+
+    def reference(self, name: str) -> str | None:
+        """The citation of the value of ``name`` in force for this claim (a policy's notice of that day)."""
+        parameter = self.rule_set.parameter(name)
+        dated = parameter.dated_at(self.day_for(parameter.fixed_at))
+        return None if dated is None else dated.reference
+
+
+Logic = Callable[[Claim, Params], "Entitlement | None"]
+LOGIC: dict[str, Logic] = {}
+
+
+def remedy_logic(name: str) -> Callable[[Logic], Logic]:
+    """Register a rule function under ``name`` (the value rule files give in ``logic:``)."""
+    def register(function: Logic) -> Logic:
+        if name in LOGIC and LOGIC[name] is not function:
+            raise ValueError(f"rule logic {name!r} is registered twice")
+        LOGIC[name] = function
+        return function
+    return register
+
+
+# The built-in provisions register themselves on import.
+from defectradar.remedies.logic import cn_phones, eu_sale_of_goods, maker_policy  # noqa: E402,F401
