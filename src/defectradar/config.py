@@ -96,6 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Product catalog YAML used instead of the built-in one (`--catalog` overrides it)."),
     Setting("taxonomy", None, str,
             "Failure-mode taxonomy YAML used instead of the built-in one (`--taxonomy` overrides it)."),
+    Setting("rules_dir", None, str,
+            "Folder of extra remedy rule set YAML files (laws, policies); a file with a built-in id replaces it."),
     Setting("lock_timeout", "60", _positive_float,
             "Seconds a command waits for another process that holds the store before giving up."),
     Setting("batch_rows", "100000", _positive_int,
@@ -130,6 +132,7 @@ class Settings:
     cache_dir: str
     catalog: str | None
     taxonomy: str | None
+    rules_dir: str | None
     lock_timeout: float
     batch_rows: int
     max_text_chars: int

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from defectradar import __version__
-from defectradar.cli import alerts, demo, ingest, lemons, reliability, signals, simulate, stats, store, text
+from defectradar.cli import alerts, demo, ingest, lemons, reliability, remedies, signals, simulate, stats, store, text
 from defectradar.cli.common import new_app, out
 
 app = new_app(
@@ -43,6 +43,7 @@ app.command("backtest")(signals.backtest)
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(reliability.reliability_app, name="reliability")
 app.command("lemons")(lemons.lemons)
+app.add_typer(remedies.remedies_app, name="remedies")
 
 
 def main() -> None:
