@@ -225,21 +225,24 @@ class Claim:
         """Days since purchase (the purchase day not counted)."""
         return (self.on - self.device.purchase_date).days
 
-    def last_exchange(self) -> Event | None:
-        exchanges = [e for e in self.prior if e.type == "exchange"]
+    def last_exchange(self, component: str | None = None) -> Event | None:
+        """The latest exchange of ``component`` (None: the main unit, also when an event names none)."""
+        exchanges = [e for e in self.prior if e.type == "exchange"
+                     and (e.component in (None, "main_unit") if component in (None, "main_unit")
+                          else e.component == component)]
         return exchanges[-1] if exchanges else None
 
-    def unit_start(self) -> date:
-        """When the unit in the owner's hands started: the purchase, or the latest exchange."""
-        last = self.last_exchange()
+    def unit_start(self, component: str | None = None) -> date:
+        """When the unit (or accessory) in the owner's hands started: the purchase, or its latest exchange."""
+        last = self.last_exchange(component)
         return last.date if last is not None else self.device.purchase_date
 
     def prior_of_unit(self) -> tuple[Event, ...]:
-        start = self.unit_start()
+        """Events since the main unit in the owner's hands arrived."""
         last = self.last_exchange()
         if last is None:
             return self.prior
-        return tuple(e for e in self.prior[self.prior.index(last) + 1:] if e.date >= start)
+        return self.prior[self.prior.index(last) + 1:]
 
     def repairs(self, mode: str | None = None, unit_only: bool = True) -> list[Event]:
         events = self.prior_of_unit() if unit_only else self.prior

@@ -39,6 +39,9 @@ class Params:
     def __getitem__(self, name: str) -> Any:
         parameter = self.rule_set.parameter(name)
         value = parameter.at(self.day_for(parameter.fixed_at))
+        if value is None and parameter.fixed_at == "purchase" and self.claim.on >= parameter.values[0].start:
+            # Bought before the rule set existed: a period fixed at purchase takes the rule set's first value.
+            value = parameter.at(parameter.values[0].start)
         if value is None:
             raise LookupError(f"rule set {self.rule_set.id}: parameter {name} has no value on "
                               f"{self.day_for(parameter.fixed_at)}; give it a value from {self.rule_set.effective_from}")

@@ -25,8 +25,8 @@ def component(claim: Claim, p: Params) -> str:
 def warranty(claim: Claim, p: Params, part: str) -> tuple[bool, dict]:
     """Whether the claim falls in the part's three-guarantee period, and the numbers behind it."""
     device = claim.device
-    start = claim.unit_start()
-    if not device.invoice and claim.last_exchange() is None:
+    start = claim.unit_start(part)
+    if not device.invoice and claim.last_exchange(part) is None:
         if device.manufacture_date is not None:
             start = device.manufacture_date + timedelta(days=p["no_invoice_start_after_manufacture_days"])
     months = p["warranty_months"].get(part, p["warranty_months"][MAIN_UNIT])
