@@ -56,6 +56,9 @@ def alerts_show(alert: AlertArg, db: DbOption = None, json_: JsonOption = False)
     for key in ("counts", "expected", "reports"):
         if key in evidence:
             out.print(f"  {key}: {escape(str(evidence[key])[:300])}")
+    for change in evidence.get("changes", []):      # policy downgrades
+        out.print(f"  {escape(str(change.get('parameter')))}: {escape(str(change.get('old')))} -> "
+                  f"{escape(str(change.get('new')))} ({change.get('verdict')}; {escape(str(change.get('reference')))})")
     history = Table("when", "event", "status", "by", "method", "reason")
     for e in detail["events"]:
         history.add_row(str(e["at"])[:19], e["kind"], e["status"] or "", escape(e["actor"]), e["method"] or "",

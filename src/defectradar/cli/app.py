@@ -9,6 +9,7 @@ import typer
 from defectradar import __version__
 from defectradar.cli import alerts, demo, ingest, lemons, reliability, remedies, signals, simulate, stats, store, text
 from defectradar.cli.common import new_app, out
+from defectradar.cli.policies import policies_app
 
 app = new_app(
     "defectradar: find emerging product defects in complaints and repair records.\n\n"
@@ -44,6 +45,7 @@ app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(reliability.reliability_app, name="reliability")
 app.command("lemons")(lemons.lemons)
 app.add_typer(remedies.remedies_app, name="remedies")
+app.add_typer(policies_app, name="policies")
 
 
 def main() -> None:

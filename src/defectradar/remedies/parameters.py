@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from defectradar.remedies.vocabulary import REMEDIES
+from defectradar.remedies.vocabulary import RANK, REMEDIES, by_rank
 
 #: kind -> (python check, what it must be, default ``favours``)
 KINDS = {
@@ -129,6 +129,10 @@ def compare(parameter: Parameter, old: Any, new: Any) -> str:
     favours = parameter.favours
     if old is None or new is None:
         gained, lost = new is not None, old is not None
+    elif parameter.kind == "remedies" and old and new and RANK[by_rank(old)[0]] != RANK[by_rank(new)[0]]:
+        # The strongest remedy decides: [exchange] -> [repair] is a downgrade, not a mix.
+        up = RANK[by_rank(new)[0]] > RANK[by_rank(old)[0]]
+        gained, lost = (up, not up) if favours != "fewer" else (not up, up)
     elif parameter.kind in ("remedies", "modes"):
         gained, lost = bool(set(new) - set(old)), bool(set(old) - set(new))
         if favours == "fewer":
