@@ -1,4 +1,5 @@
-"""The demo: simulate the Xiaomi 11 world (once), ingest it, summarise the store, replay the scans."""
+"""The demo: simulate the Xiaomi 11 world (once), ingest it, summarise the store, replay the scans,
+fit reliability and audit the remedies every device got."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from defectradar.domain.catalog import builtin_catalog, load_catalog
 from defectradar.ingest.pipeline import IngestResult, ingest_file
 from defectradar.progress import Progress
 from defectradar.query.overview import Overview, overview
 from defectradar.reliability.overview import ReliabilityOverview, reliability_overview
+from defectradar.remedies.audit import AuditReport, audit_store
+from defectradar.remedies.rule_book import load_rule_book
 from defectradar.signals.alerts import list_alerts
 from defectradar.signals.scan import ScanConfig, scan
 from defectradar.store.connect import Store
@@ -29,20 +33,23 @@ class DemoResult:
     scans: int = 0
     alerts: list[dict] = field(default_factory=list)
     reliability: ReliabilityOverview | None = None
+    remedies: AuditReport | None = None
 
     def to_dict(self) -> dict:
         return {"world_dir": self.world_dir, "simulated": self.simulated,
                 "ingests": [r.to_dict() for r in self.ingests],
                 "overview": self.overview.to_dict() if self.overview else None,
                 "scans": self.scans, "alerts": self.alerts,
-                "reliability": self.reliability.to_dict() if self.reliability else None}
+                "reliability": self.reliability.to_dict() if self.reliability else None,
+                "remedies": self.remedies.to_dict(limit=0) if self.remedies else None}
 
 
 def run_demo(store: Store, world_dir: str | Path, seed: int = 2021, scale: float = 1.0,
              progress_for=lambda kind: None, charts: bool = True) -> DemoResult:
     """Build the world in ``world_dir`` unless it is there, ingest its files, summarise, replay
-    the scans and fit the reliability of the most claimed product x modes (charts saved to
-    ``world_dir/charts`` unless ``charts`` is false).
+    the scans, fit the reliability of the most claimed product x modes (charts saved to
+    ``world_dir/charts`` unless ``charts`` is false) and audit every device's remedies against
+    the rules of the day (:func:`~defectradar.remedies.audit.audit_store`).
 
     ``progress_for(kind)`` returns a :class:`~defectradar.progress.Progress` for ``"steps"``
     (simulation) or ``"bytes"`` (ingest), or None.
@@ -65,7 +72,15 @@ def run_demo(store: Store, world_dir: str | Path, seed: int = 2021, scale: float
     with store.reader() as con:
         result.alerts = list_alerts(con, limit=10_000)
     result.reliability = reliability_overview(store, charts_dir=world / "charts" if charts else None)
+    result.remedies = audit_remedies(store, progress=progress_for("steps"))
     return result
+
+
+def audit_remedies(store: Store, progress: Progress | None = None) -> AuditReport:
+    """The remedies audit with the store's settings: its catalog and rule sets (``rules_dir``)."""
+    settings = store.settings
+    catalog = load_catalog(settings.catalog) if settings.catalog else builtin_catalog()
+    return audit_store(store, load_rule_book(settings.rules_dir), catalog, progress=progress)
 
 
 def replay_scans(store: Store, every_days: int = SCAN_EVERY_DAYS, progress: Progress | None = None) -> int:

@@ -89,3 +89,45 @@ def test_check_bad_case_names_the_field(tmp_path):
     path.write_text("{not json", "utf-8")
     result = _run("check", path)
     assert result.exit_code == 2 and "not valid JSON" in result.output
+
+
+SERVICE = ["device_id", "product", "purchase_date", "event_date", "fault", "action", "days_out_of_service",
+           "data_wiped", "region"]
+
+
+@pytest.fixture
+def audit_db(store, csv_file):
+    """A Mi 11 repaired a third time for Wi-Fi after the 2022-09-15 cut, and an iPhone refused in its first week."""
+    from defectradar.ingest.pipeline import ingest_file
+
+    path = csv_file(SERVICE, [
+        ["490154203237518", "小米11", "2022-01-10", "2022-03-01", "wifi", "repair", "10", "true", "广东"],
+        ["490154203237518", "小米11", "2022-01-10", "2022-06-01", "wifi", "repair", "10", "true", "广东"],
+        ["490154203237518", "小米11", "2022-01-10", "2022-10-01", "wifi", "repair", "10", "true", "广东"],
+        ["356938035643809", "iPhone 13", "2022-05-01", "2022-05-04", "battery", "refused", "0", "false", "北京"],
+    ], name="service.csv")
+    ingest_file(store, path, classifier=False)
+    return store.path
+
+
+def test_audit_json_counts_shortfalls_by_product_rule_and_period(audit_db):
+    result = _run("audit", "--db", audit_db, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["devices"] == 2 and data["devices_short"] == 2
+    # the first two repairs fell short of Xiaomi's exchange policy of the day, the third of art. 13
+    assert data["by_kind"] == {"lesser_remedy": 3, "refused": 1}
+    groups = {(g["product"], g["rule"], g["period"]): g["steps"] for g in data["groups"]}
+    assert groups[("xiaomi-11", "cn-phone.exchange-after-two-repairs", "2022-Q4")] == 1
+    assert data["data_wipes"] == {"events": 3, "devices": 1}
+    cut = [v for v in data["policy_versions"] if v["version"] == "2022-09-15"][0]
+    assert cut["lesser_remedy"] == 1
+
+
+def test_audit_table_and_bad_period(audit_db):
+    result = _run("audit", "--db", audit_db, "--period", "month")
+    assert result.exit_code == 0, result.output
+    assert "cn-phone.exchange-after-two-repairs" in result.output and "2022-10" in result.output
+    assert "data wiped in service: 3 times on 1 devices" in result.output
+    bad = _run("audit", "--db", audit_db, "--period", "week")
+    assert bad.exit_code == 2 and "period: 'week' is not a period" in bad.output

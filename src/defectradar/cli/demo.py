@@ -79,11 +79,37 @@ def demo(
         out.print(f"lemons (repeat repairs): {counts}")
         for path in rel.charts:
             out.print(f"chart: {escape(path)}")
+    if result.remedies is not None:
+        _print_remedies(result.remedies)
     db_flag = f" --db {escape(str(store.path))}" if db else ""
     out.print("\n[bold]Next:[/]")
     out.print(f"  defectradar alerts list{db_flag}           every alert; 'alerts show ID' for its evidence")
     out.print(f"  defectradar stats{db_flag}                 what the store holds, recent runs")
     out.print(f"  defectradar reliability weibull --product xiaomi-11 --mode wifi{db_flag}   one failure mode in depth")
     out.print(f"  defectradar lemons{db_flag}                devices repaired too often, with the events")
+    out.print(f"  defectradar remedies audit{db_flag}        every device judged against the law and policy of the day")
     out.print(f"  defectradar quarantine list{db_flag}       rows refused at ingest, and why")
     out.print(f"  {escape(result.world_dir)}/truth.json      the injected defects the analyses should find")
+
+
+def _print_remedies(audit) -> None:
+    """A few lines: who got less than was due, by product x fault x rule and the maker's policy of the day."""
+    kinds = audit.devices_by_kind
+    out.print(f"remedies audit as of {audit.as_of}: {audit.devices_short:,} of {audit.devices:,} devices got less than "
+              f"was due ({kinds['lesser_remedy']:,} a lesser remedy, {kinds['refused']:,} refused while in warranty); "
+              f"data wiped {audit.wiped_events:,} times on {_devices(audit.wiped_devices)}")
+    groups = audit.count_by("product_id", "failure_mode", "rule", "policy", "policy_version", kind="lesser_remedy")
+    for g in sorted(groups, key=lambda g: -g["steps"])[:5]:
+        policy = f" under {g['policy']} from {g['policy_version']}" if g["policy"] else ""
+        out.print(f"  {escape(g['product_id'])} {escape(g['failure_mode'])}: {_devices(g['devices'])} short of "
+                  f"{escape(g['rule'])}{escape(policy)} ({g['steps']:,} visits)")
+    by_policy: dict[str, list[str]] = {}
+    for v in audit.policy_versions:     # a maker's policy change shows as counts before and after it
+        by_policy.setdefault(v["policy"], []).append(
+            f"from {v['version']} {v['lesser_remedy']:,} lesser + {v['refused']:,} refused ({_devices(v['devices'])})")
+    for policy, versions in by_policy.items():
+        out.print(f"  visits short under each version of {escape(policy)}: {'; '.join(versions)}")
+
+
+def _devices(n: int) -> str:
+    return f"{n:,} device" if n == 1 else f"{n:,} devices"

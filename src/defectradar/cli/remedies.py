@@ -6,12 +6,16 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.markup import escape
+from rich.table import Table
 
 from defectradar.cli.common import (
     DbOption,
     JsonOption,
+    RichProgress,
     new_app,
+    open_store,
     out,
     print_json,
     settings_for,
@@ -70,3 +74,54 @@ def check(case_file: Annotated[Path, typer.Argument(metavar="CASE.json", help="T
             out.print(f"  · [cyan]{escape(rule['id'])}[/] {escape(rule['text'])} [dim]({escape(rule['reference'])})[/]")
     out.print()
     out.print(escape(judgement.to_dict()["summary"]))
+
+
+@remedies_app.command("audit")
+def audit(db: DbOption = None, json_: JsonOption = False, as_of: AsOfOption = None,
+          product: Annotated[Optional[str], typer.Option("--product", help="Only this product (id or name).")] = None,
+          period: Annotated[str, typer.Option("--period", help="Group shortfalls by quarter, month or year.")]
+          = "quarter",
+          jurisdiction: Annotated[str, typer.Option(
+              "--jurisdiction", help="Jurisdiction of devices whose region names none (CN, EU, ...).")] = "CN",
+          limit: Annotated[int, typer.Option("--limit", min=0, help="Groups in the table; JSON rows kept.")] = 30,
+          lang: LangOption = "en") -> None:
+    """Judge every device in the store: who got less than was due, by product, rule and period."""
+    from defectradar.remedies.audit import audit_store
+
+    lang = _language(lang)
+    _, catalog, book = _context(db)
+    progress = RichProgress("steps")
+    report = audit_store(open_store(db), book, catalog, as_of=as_date(as_of, "--as-of"), product=product,
+                         jurisdiction_default=jurisdiction, period=period, progress=progress, lang=lang)
+    if json_:
+        print_json(report.to_dict(limit=None if limit == 0 else max(limit, 1000)))
+        return
+    kinds = report.devices_by_kind
+    out.print(f"remedies audit as of {report.as_of}: {report.devices:,} devices, {report.events:,} service events; "
+              f"[bold]{report.devices_short:,}[/] devices got less than was due ({kinds['lesser_remedy']:,} a lesser "
+              f"remedy, {kinds['refused']:,} refused while something was due)")
+    shown = 0
+    for kind, title in (("lesser_remedy", "given less than was due"), ("refused", "refused while something was due")):
+        groups = report.top_groups(limit, kind) if limit else [g for g in report.groups if g["kind"] == kind]
+        if not groups:
+            continue
+        shown += len(groups)
+        table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        table.add_column("product", no_wrap=True)
+        table.add_column("rule", overflow="fold", ratio=1)
+        table.add_column("period", no_wrap=True)
+        table.add_column("devices", justify="right")
+        table.add_column("visits", justify="right")
+        for g in sorted(groups, key=lambda g: (g["product"] or "", g["rule"], g["period"])):
+            table.add_row(escape(g["product"] or "-"), escape(g["rule"]), g["period"], f"{g['devices']:,}",
+                          f"{g['steps']:,}")
+        out.print(table)
+    if shown < len(report.groups):
+        out.print(f"showing the {shown} largest of {len(report.groups)} groups (--limit 0 for all, --json)")
+    for version in report.policy_versions:
+        out.print(f"{escape(version['policy'])} from {version['version']}: {version['lesser_remedy']:,} visits short, "
+                  f"{version['refused']:,} refused ({version['devices']:,} devices)")
+    out.print(f"data wiped in service: {report.wiped_events:,} times on {report.wiped_devices:,} devices")
+    left_out = {k: v for k, v in report.left_out.items() if v}
+    if left_out:
+        out.print("events left out: " + ", ".join(f"{k} {v:,}" for k, v in left_out.items()))

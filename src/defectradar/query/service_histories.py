@@ -29,7 +29,7 @@ RETIRING_ACTIONS = ("replace", "refund")
 
 #: Columns of :func:`service_histories`, in order.
 COLUMNS = ("event_id", "device_token", "product_id", "purchase_date", "date", "failure_mode", "action",
-           "days_out_of_service")
+           "days_out_of_service", "data_wiped", "region")
 
 
 def service_histories_expr(con, product: str | None = None, mode: str | None = None, as_of=None):
@@ -37,8 +37,10 @@ def service_histories_expr(con, product: str | None = None, mode: str | None = N
     b = backend(con)
     events = b.table("service_events")
     devices = b.table("devices")
-    purchases = (devices.filter(devices.purchase_date.notnull())
-                 .group_by("device_token").aggregate(purchase_date=devices.purchase_date.min()))
+    # min() skips nulls: the earliest purchase date and a region any source gave for the token.
+    known = devices.filter(devices.purchase_date.notnull() | devices.region.notnull())
+    purchases = known.group_by("device_token").aggregate(purchase_date=known.purchase_date.min(),
+                                                         device_region=known.region.min())
     as_of = as_date(as_of, "as_of")
     if as_of is not None:
         events = events.filter(events.date <= as_of)
@@ -50,7 +52,11 @@ def service_histories_expr(con, product: str | None = None, mode: str | None = N
         touched = events.filter(events.failure_mode == mode).select("device_token").distinct()
         events = events.semi_join(touched, "device_token")
     joined = events.left_join(purchases, "device_token")
-    return joined.select(*[joined[c] for c in COLUMNS]).order_by(["device_token", "date", "event_id"])
+    # Where the visit happened, else where the device was sold: which law applies (remedies audit).
+    derived = {"region": joined.region.fill_null(joined.device_region).name("region"),
+               "data_wiped": joined.data_wiped.fill_null(False).name("data_wiped")}
+    columns = [derived.get(c, joined[c]) for c in COLUMNS]
+    return joined.select(*columns).order_by(["device_token", "date", "event_id"])
 
 
 def service_histories(con, product: str | None = None, mode: str | None = None, as_of=None) -> pd.DataFrame:
@@ -73,14 +79,17 @@ def service_histories(con, product: str | None = None, mode: str | None = None, 
     -------
     DataFrame
         Columns ``event_id, device_token, product_id, purchase_date, date, failure_mode,
-        action, days_out_of_service``; ``purchase_date`` (the earliest known for the token, NaT
-        when none) and ``date`` are ``datetime64``; ``days_out_of_service`` is a float (NaN
-        when unknown).  Sorted by device token, date and event id.
+        action, days_out_of_service, data_wiped, region``; ``purchase_date`` (the earliest known
+        for the token, NaT when none) and ``date`` are ``datetime64``; ``days_out_of_service`` is
+        a float (NaN when unknown); ``data_wiped`` is a bool (False when unknown); ``region`` is
+        the service record's region, else one the device records give (None when neither does).
+        Sorted by device token, date and event id.
     """
     frame = service_histories_expr(con, product, mode, as_of).to_pyarrow().to_pandas()
     for column in ("purchase_date", "date"):
         frame[column] = pd.to_datetime(frame[column])
     frame["days_out_of_service"] = pd.to_numeric(frame["days_out_of_service"]).astype("float64")
+    frame["data_wiped"] = frame["data_wiped"].astype(bool)
     return frame.reset_index(drop=True)
 
 
