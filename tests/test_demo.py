@@ -31,6 +31,9 @@ def test_demo_builds_ingests_and_reuses(store, tmp_path):
 
     assert first.scans >= 4 and first.alerts                         # quarterly scans raised alerts
     assert {a["status"] for a in first.alerts} == {"new"}
+    policy = {a["product_id"] for a in first.alerts if a["source"] == "policies"}
+    assert policy == {"xiaomi-11", "xiaomi-11-pro", "xiaomi-11-ultra"}  # the 2022-09-15 downgrade
+    assert first.remedies.devices > 0 and first.remedies.devices_short > 0
 
     rel = first.reliability                                           # the most claimed product x modes, fitted
     assert rel.fits and rel.fits[0]["product"].startswith("xiaomi-11")

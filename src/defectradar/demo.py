@@ -11,8 +11,10 @@ from defectradar.domain.catalog import builtin_catalog, load_catalog
 from defectradar.ingest.pipeline import IngestResult, ingest_file
 from defectradar.progress import Progress
 from defectradar.query.overview import Overview, overview
+from defectradar.query.service_histories import latest_service_date
 from defectradar.reliability.overview import ReliabilityOverview, reliability_overview
 from defectradar.remedies.audit import AuditReport, audit_store
+from defectradar.remedies.policy_diff import record_downgrade_alerts
 from defectradar.remedies.rule_book import load_rule_book
 from defectradar.signals.alerts import list_alerts
 from defectradar.signals.scan import ScanConfig, scan
@@ -69,6 +71,10 @@ def run_demo(store: Store, world_dir: str | Path, seed: int = 2021, scale: float
     with store.reader() as con:
         result.overview = overview(con)
     result.scans = replay_scans(store, progress=progress_for("steps"))
+    with store.reader() as con:
+        latest = latest_service_date(con)
+    # A maker's policy downgrade (Xiaomi's 2022-09-15 cut) is an alert like a signal is.
+    record_downgrade_alerts(store, load_rule_book(store.settings.rules_dir), as_of=latest)
     with store.reader() as con:
         result.alerts = list_alerts(con, limit=10_000)
     result.reliability = reliability_overview(store, charts_dir=world / "charts" if charts else None)
