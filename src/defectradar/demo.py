@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from defectradar.domain.catalog import builtin_catalog, load_catalog
+from defectradar.domain.catalog import load_catalog
 from defectradar.ingest.pipeline import IngestResult, ingest_file
 from defectradar.progress import Progress
 from defectradar.query.overview import Overview, overview
@@ -85,7 +85,7 @@ def run_demo(store: Store, world_dir: str | Path, seed: int = 2021, scale: float
 def audit_remedies(store: Store, progress: Progress | None = None) -> AuditReport:
     """The remedies audit with the store's settings: its catalog and rule sets (``rules_dir``)."""
     settings = store.settings
-    catalog = load_catalog(settings.catalog) if settings.catalog else builtin_catalog()
+    catalog = load_catalog(settings.catalog)
     return audit_store(store, load_rule_book(settings.rules_dir), catalog, progress=progress)
 
 

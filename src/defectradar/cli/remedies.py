@@ -20,7 +20,7 @@ from defectradar.cli.common import (
     print_json,
     settings_for,
 )
-from defectradar.domain.catalog import builtin_catalog, load_catalog
+from defectradar.domain.catalog import load_catalog
 from defectradar.errors import InputError
 from defectradar.query.series import as_date
 from defectradar.remedies import judge_case, load_rule_book, read_case_file
@@ -36,7 +36,7 @@ LangOption = Annotated[str, typer.Option("--lang", help="Language of the summary
 
 def _context(db: Path | None):
     settings = settings_for(db)
-    catalog = load_catalog(settings.catalog) if settings.catalog else builtin_catalog()
+    catalog = load_catalog(settings.catalog)
     return settings, catalog, load_rule_book(settings.rules_dir)
 
 

@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 import defectradar.ingest.generic  # noqa: F401 - registers the built-in formats
 import defectradar.ingest.nhtsa  # noqa: F401
 import defectradar.ingest.weibo  # noqa: F401
-from defectradar.domain.catalog import Catalog, builtin_catalog, load_catalog
+from defectradar.domain.catalog import Catalog, load_catalog
 from defectradar.errors import DefectRadarError, InputError, UnreadableFileError
 from defectradar.ingest.context import IngestContext, Normalised
 from defectradar.ingest.formats import (
@@ -132,7 +132,7 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
     zone = tz or fmt.default_timezone or settings.timezone
     options = {"mapping": dict(sorted((mapping or {}).items())), "timezone": zone,
                "date_order": date_order, "encoding": sample.encoding.name}
-    catalog = catalog or (load_catalog(settings.catalog) if settings.catalog else builtin_catalog())
+    catalog = catalog or load_catalog(settings.catalog)
     if classifier is True:
         from defectradar.text.loading import build_classifier  # scikit-learn only when texts are read
 

@@ -39,10 +39,10 @@ from defectradar.domain.catalog import Catalog
 from defectradar.errors import InputError
 from defectradar.query.series import as_date
 from defectradar.remedies.case import UNKNOWN_MODE, Case, Device, Event
-from defectradar.remedies.engine import RuleHit, Step, judge_case
+from defectradar.remedies.engine import Step, judge_case
 from defectradar.remedies.jurisdictions import jurisdiction_of
 from defectradar.remedies.rule_book import RuleBook
-from defectradar.remedies.vocabulary import EVENT_OF_ACTION, RANK
+from defectradar.remedies.vocabulary import EVENT_OF_ACTION
 
 #: How shortfalls are grouped in time.
 PERIODS = ("quarter", "month", "year")
@@ -204,18 +204,6 @@ class AuditReport:
 
 
 # --- the deciding rule and the policy in force ------------------------------------------------------------------
-
-def deciding_hit(step: Step) -> RuleHit:
-    """The least demanding provision the step fell short of (see the module docstring)."""
-    given = RANK[step.given] if step.given else 0
-    breached = [h for h in step.hits if h.entitlement.remedies and step.given not in h.entitlement.remedies
-                and max(RANK[r] for r in h.entitlement.remedies) > given]
-    if not breached:       # the engine flags a shortfall only when some provision was breached
-        raise AssertionError(f"shortfall on {step.event.date} without a breached provision")
-    order = {id(h): i for i, h in enumerate(step.hits)}
-    return min(breached, key=lambda h: (h.rule_set.kind != "statute",
-                                        max(RANK[r] for r in h.entitlement.remedies), order[id(h)]))
-
 
 def policy_in_force(book: RuleBook, case: Case, event: Event) -> tuple[str | None, date | None]:
     """The manufacturer policy covering ``event`` and the first day of its version then in force."""
@@ -380,7 +368,7 @@ def audit_histories(events: pd.DataFrame, book: RuleBook, catalog: Catalog, *, a
 
 
 def _row(book: RuleBook, case: Case, step: Step, period: str) -> ShortfallRow:
-    hit = deciding_hit(step)
+    hit = step.deciding_hit()
     policy, version = policy_in_force(book, case, step.event)
     event = step.event
     return ShortfallRow(case.device.device_id, case.device.product.product_id, event.date,

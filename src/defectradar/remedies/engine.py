@@ -60,6 +60,22 @@ class Step:
         """Still owed something: a fault not yet dealt with, a refusal or a remedy that fell short."""
         return bool(self.due) and (self.shortfall or self.event.type == "fault")
 
+    def deciding_hit(self) -> RuleHit:
+        """The least demanding provision a shortfall fell short of.
+
+        Statutes before policies, then the provision whose strongest remedy is weakest: a third
+        repair of a discontinued model is short of art. 13 (an exchange was owed), which art. 18
+        only turns into a refund, so counts by rule do not jump when a model leaves production.
+        """
+        given = RANK[self.given] if self.given else 0
+        breached = [h for h in self.hits if h.entitlement.remedies and self.given not in h.entitlement.remedies
+                    and max(RANK[r] for r in h.entitlement.remedies) > given]
+        if not breached:       # the engine flags a shortfall only when some provision was breached
+            raise ValueError(f"no provision was breached on {self.event.date}")
+        order = {id(h): i for i, h in enumerate(self.hits)}
+        return min(breached, key=lambda h: (h.rule_set.kind != "statute",
+                                            max(RANK[r] for r in h.entitlement.remedies), order[id(h)]))
+
     @property
     def proof_needed(self) -> bool:
         return any(h.entitlement.proof_needed for h in self.hits if h.entitlement.remedies)

@@ -26,8 +26,7 @@ def rule_text(hit: "RuleHit", lang: str) -> str:
 
 
 def _first_rule(step) -> str:
-    strongest = [h for h in step.hits if step.due and step.due[0] in h.entitlement.remedies]
-    hit = strongest[0] if strongest else step.hits[0]
+    hit = step.deciding_hit()
     return f"{hit.rule.id}, {hit.rule.reference}"
 
 
