@@ -245,7 +245,9 @@ def test_order_numbers_not_shaped_like_phones_are_left_alone(first, rest):
 @given(st.text(string.digits, min_size=14, max_size=14))
 def test_fifteen_digit_numbers_failing_luhn_are_not_imeis(body):
     wrong = str((int(luhn_check_digit(body)) + 1) % 10)
-    assert [i.kind for i in find_identifiers(f"单号 {body}{wrong}")] == []
+    # Only the IMEI reading is ruled out: some digit runs (e.g. 110009500000001) also contain a
+    # dialable number, which the phone matcher rightly reports.
+    assert "imei" not in [i.kind for i in find_identifiers(f"单号 {body}{wrong}")]
 
 
 # -- properties over real identifiers -------------------------------------------------------
