@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from defectradar.errors import InputError
+from defectradar.user_files import read_user_text
 
 _FOLD = re.compile(r"[\s\-_]+")
 
@@ -123,9 +124,4 @@ def builtin_catalog() -> Catalog:
 def load_catalog(path: str | Path | None = None) -> Catalog:
     if path is None:
         return builtin_catalog()
-    path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read catalog {path}: {exc.strerror}") from None
-    return parse_catalog(text, str(path))
+    return parse_catalog(read_user_text(path, "catalog"), str(path))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator
 
 import numpy as np
@@ -19,6 +18,7 @@ import pandas as pd
 from defectradar.errors import InputError
 from defectradar.query.service_histories import RETIRING_ACTIONS
 from defectradar.signals.base import Constraint, Estimator, positive_int
+from defectradar.user_files import read_user_text
 
 ACTIONS = ("inspect", "repair", "replace", "refund", "refused")
 END_ACTIONS = RETIRING_ACTIONS        # a replace or refund ends the device's history
@@ -390,10 +390,9 @@ def _rule_names(names) -> list[str]:
 def _read_config(path) -> dict[str, dict[str, Any]]:
     import yaml
 
+    text = read_user_text(path, "the lemon rules file")
     try:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read the lemon rules file {path}: {exc.strerror or exc}") from None
+        loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(loaded, (dict, type(None))):

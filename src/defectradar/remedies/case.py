@@ -19,6 +19,7 @@ from defectradar.domain.catalog import Catalog, Product
 from defectradar.errors import InputError
 from defectradar.remedies.jurisdictions import jurisdiction_of
 from defectradar.remedies.vocabulary import EVENT_TYPES, REMEDY_OF_EVENT
+from defectradar.user_files import read_user_text
 
 _DEVICE_KEYS = ("product", "purchase_date", "jurisdiction", "invoice", "model_discontinued", "manufacture_date",
                 "device_id")
@@ -175,12 +176,7 @@ def parse_case(raw: Any, catalog: Catalog, known_jurisdictions) -> Case:
 def read_case_file(path: str | Path, catalog: Catalog, known_jurisdictions) -> Case:
     """Read and check CASE.json; malformed JSON is reported with its line and column."""
     path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the case as UTF-8 JSON") from None
+    text = read_user_text(path, "case")
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:

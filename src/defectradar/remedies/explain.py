@@ -30,43 +30,49 @@ def _first_rule(step) -> str:
     return f"{hit.rule.id}, {hit.rule.reference}"
 
 
+#: The summary's sentences; ``{s}`` is an English plural ending.
+_SENTENCES = {
+    "en": {"opening": "{product} bought {bought} ({jurisdiction}): {events} event{s} to {as_of}.",
+           "short": "{count} fell short: {items}.", "item": "on {date} {given} where {due} was due ({rule})",
+           "items": "; ", "refused": "a refusal", "given": "a {event}",
+           "none_short": "Every remedy given was at least the remedy due.",
+           "wipes": "The owner's data was wiped {wipes} time{s} in repair.", "now_due": "Due now: {remedies}.",
+           "recurs": "If the fault recurs on {as_of}: {remedies}.", "join": " "},
+    "zh": {"opening": "{product}，{bought} 购买（{jurisdiction}），截至 {as_of} 共 {events} 次事件。",
+           "short": "{items}", "item": "{date}：实际为{given}，但应得{due}（{rule}）。", "items": "",
+           "refused": "拒绝", "given": "{event_label}", "none_short": "每一步的处理都不低于应得的补救。",
+           "wipes": "维修中数据被清除 {wipes} 次。", "now_due": "目前可主张：{remedies}。",
+           "recurs": "若故障于 {as_of} 再次出现，可得：{remedies}。", "join": ""},
+}
+
+
+def _plural(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
 def summary_text(judgement: "Judgement") -> str:
     lang = judgement.lang
+    words = _SENTENCES[lang]
     device = judgement.case.device
     product = (device.product.name_zh or device.product.name) if lang == "zh" else device.product.name
-    short = judgement.shortfalls
-    wipes = len(judgement.data_wipes)
-    if lang == "zh":
-        parts = [f"{product}，{device.purchase_date} 购买（{device.jurisdiction}），截至 {judgement.as_of} 共 "
-                 f"{len(judgement.steps)} 次事件。"]
-        for step in short:
-            given = EVENT_LABELS["zh"][step.event.type]
-            parts.append(f"{step.event.date}：实际为{given}，但应得{REMEDY_LABELS['zh'][step.due[0]]}"
-                         f"（{_first_rule(step)}）。")
-        if not short:
-            parts.append("每一步的处理都不低于应得的补救。")
-        if wipes:
-            parts.append(f"维修中数据被清除 {wipes} 次。")
-        if judgement.now_due:
-            parts.append(f"目前可主张：{remedy_words(judgement.now_due, 'zh')}。")
-        if judgement.if_fault_recurs:
-            parts.append(f"若故障于 {judgement.as_of} 再次出现，可得：{remedy_words(judgement.if_fault_recurs, 'zh')}。")
-        return "".join(parts)
-    parts = [f"{product} bought {device.purchase_date} ({device.jurisdiction}): {len(judgement.steps)} "
-             f"event{'s' if len(judgement.steps) != 1 else ''} to {judgement.as_of}."]
-    if short:
-        parts.append(f"{len(short)} fell short:")
-        for step in short:
-            given = "a refusal" if step.event.type == "refused" else f"a {step.event.type}"
-            parts.append(f"on {step.event.date} {given} where {REMEDY_LABELS['en'][step.due[0]]} was due "
-                         f"({_first_rule(step)});")
-        parts[-1] = parts[-1].rstrip(";") + "."
+    events = len(judgement.steps)
+    parts = [words["opening"].format(product=product, bought=device.purchase_date, jurisdiction=device.jurisdiction,
+                                     events=events, s=_plural(events), as_of=judgement.as_of)]
+    items = []
+    for step in judgement.shortfalls:
+        given = words["refused"] if step.event.type == "refused" else words["given"].format(
+            event=step.event.type, event_label=EVENT_LABELS[lang][step.event.type])
+        items.append(words["item"].format(date=step.event.date, given=given, due=REMEDY_LABELS[lang][step.due[0]],
+                                          rule=_first_rule(step)))
+    if items:
+        parts.append(words["short"].format(count=len(items), items=words["items"].join(items)))
     else:
-        parts.append("Every remedy given was at least the remedy due.")
+        parts.append(words["none_short"])
+    wipes = len(judgement.data_wipes)
     if wipes:
-        parts.append(f"The owner's data was wiped {wipes} time{'s' if wipes != 1 else ''} in repair.")
+        parts.append(words["wipes"].format(wipes=wipes, s=_plural(wipes)))
     if judgement.now_due:
-        parts.append(f"Due now: {remedy_words(judgement.now_due, 'en')}.")
+        parts.append(words["now_due"].format(remedies=remedy_words(judgement.now_due, lang)))
     if judgement.if_fault_recurs:
-        parts.append(f"If the fault recurs on {judgement.as_of}: {remedy_words(judgement.if_fault_recurs, 'en')}.")
-    return " ".join(parts)
+        parts.append(words["recurs"].format(as_of=judgement.as_of, remedies=remedy_words(judgement.if_fault_recurs, lang)))
+    return words["join"].join(parts)

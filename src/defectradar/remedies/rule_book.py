@@ -15,6 +15,7 @@ from pathlib import Path
 
 from defectradar.errors import InputError
 from defectradar.remedies.rule_sets import RuleSet, parse_rule_set
+from defectradar.user_files import read_user_text
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,7 @@ class RuleBook:
 
 
 def _read(path: Path) -> RuleSet:
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read rule set {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    return parse_rule_set(text, str(path))
+    return parse_rule_set(read_user_text(path, "rule set"), str(path))
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ import yaml
 
 from defectradar.errors import InputError
 from defectradar.text.normalise import resource_text
+from defectradar.user_files import read_user_text
 
 LANGS = ("zh", "en")
 _MODE_KEYS = {"id", "name", "description", "components", "problems", "phrases", "severity", "beats",
@@ -145,9 +146,4 @@ def builtin_taxonomy() -> Taxonomy:
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     if path is None:
         return builtin_taxonomy()
-    path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read taxonomy {path}: {exc.strerror}") from None
-    return parse_taxonomy(text, str(path))
+    return parse_taxonomy(read_user_text(path, "taxonomy"), str(path))
