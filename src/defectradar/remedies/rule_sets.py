@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -96,11 +97,15 @@ class RuleSet:
         titles = dict(self.title)
         return titles.get(lang) or titles["en"]
 
+    @cached_property
+    def _parameters_by_name(self) -> dict[str, Parameter]:
+        return {parameter.name: parameter for parameter in self.parameters}
+
     def parameter(self, name: str) -> Parameter:
-        for parameter in self.parameters:
-            if parameter.name == name:
-                return parameter
-        raise KeyError(f"rule set {self.id} has no parameter {name!r}")
+        try:
+            return self._parameters_by_name[name]
+        except KeyError:
+            raise KeyError(f"rule set {self.id} has no parameter {name!r}") from None
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)

@@ -32,11 +32,25 @@ class Params:
     def __init__(self, rule_set, claim: Claim):
         self.rule_set = rule_set
         self.claim = claim
+        self._values: dict[str, Any] = {}
+        self._shared: dict[Any, Any] = {}
+
+    def shared(self, key, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per claim and rule set: what several provisions of one law all ask
+        (is the claim inside the period? is an exchange owed?) is worked out once."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     def day_for(self, fixed_at: str) -> date:
         return self.claim.device.purchase_date if fixed_at == "purchase" else self.claim.on
 
     def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            self._values[name] = self._value(name)
+        return self._values[name]
+
+    def _value(self, name: str) -> Any:
         parameter = self.rule_set.parameter(name)
         value = parameter.at(self.day_for(parameter.fixed_at))
         if value is None and parameter.fixed_at == "purchase" and self.claim.on >= parameter.values[0].start:
@@ -46,7 +60,6 @@ class Params:
             raise LookupError(f"rule set {self.rule_set.id}: parameter {name} has no value on "
                               f"{self.day_for(parameter.fixed_at)}; give it a value from {self.rule_set.effective_from}")
         return value
-
 
     def reference(self, name: str) -> str | None:
         """The citation of the value of ``name`` in force for this claim (a policy's notice of that day)."""

@@ -24,6 +24,10 @@ def component(claim: Claim, p: Params) -> str:
 
 def warranty(claim: Claim, p: Params, part: str) -> tuple[bool, dict]:
     """Whether the claim falls in the part's three-guarantee period, and the numbers behind it."""
+    return p.shared(("warranty", part), lambda: _warranty(claim, p, part))
+
+
+def _warranty(claim: Claim, p: Params, part: str) -> tuple[bool, dict]:
     device = claim.device
     start = claim.unit_start(part)
     if not device.invoice and claim.last_exchange(part) is None:
@@ -69,6 +73,10 @@ def warranty_repair(claim: Claim, p: Params) -> Entitlement | None:
 
 def exchange_reason(claim: Claim, p: Params) -> dict | None:
     """Why article 13 or 16 owes an exchange of the main unit now, or None."""
+    return p.shared("exchange_reason", lambda: _exchange_reason(claim, p))
+
+
+def _exchange_reason(claim: Claim, p: Params) -> dict | None:
     if not claim.device.invoice or component(claim, p) != MAIN_UNIT:
         return None
     covered, values = warranty(claim, p, MAIN_UNIT)
