@@ -12,11 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from defectradar.ingest.identifiers import TOKEN as TOKEN_IN_TEXT
 from defectradar.ingest.identifiers import find_identifiers, iter_digit_runs
-from defectradar.ingest.pseudonymise import Pseudonymiser
+from defectradar.ingest.pseudonymise import PREFIX, Pseudonymiser
 
 KEY = b"0123456789abcdef0123456789abcdef"
-TOKEN = re.compile(r"^(dev|tel|mail|pid|usr|per|addr)_[0-9a-f]{20}$")
+TOKEN = re.compile(r"^(dev|tel|mail|pid|usr|per|addr|qq|card|wx)_[0-9a-f]{20}$")
 
 
 @pytest.fixture
@@ -94,6 +95,24 @@ def test_a_phone_in_text_and_in_a_column_gives_one_token():
         assert p.redact(f"电话{number}") == f"电话[{p.token('phone', number)}]"
 
 
+@pytest.mark.parametrize("kind, variants", [
+    ("qq", ["123456789", "１２３４５６７８９", " 123456789 "]),
+    ("card", ["6222021234567890128", "6222 0212 3456 7890 128", "6222-0212-3456-7890-128", "６２２２０２１２３４５６７８９０１２８"]),
+    ("wechat", ["zhangsan_1990", "ZhangSan_1990", "ｚｈａｎｇｓａｎ_１９９０"]),
+])
+def test_qq_card_and_wechat_tokens_normalise(kind, variants):
+    p = Pseudonymiser(KEY)
+    tokens = {p.token(kind, v) for v in variants}
+    assert len(tokens) == 1 and TOKEN.match(tokens.pop())
+
+
+def test_every_prefix_has_the_shape_redaction_recognises_as_a_token():
+    # find_identifiers masks [<2-5 lower-case letters>_<20 hex>]: a longer prefix would be re-read.
+    p = Pseudonymiser(KEY)
+    for kind in PREFIX:
+        assert TOKEN_IN_TEXT.fullmatch(f"[{p.token(kind, 'x1')}]"), kind
+
+
 def test_emails_and_handles_and_ids_normalise():
     p = Pseudonymiser(KEY)
     assert p.token("email", " Foo@Example.COM ") == p.token("email", "foo@example.com")
@@ -113,6 +132,20 @@ def test_redact_leaves_no_raw_identifier(pseudonymiser):
     assert list(iter_digit_runs(outside_tokens)) == []
     assert find_identifiers(outside_tokens) == []
     assert clean.startswith("张三手机[tel_") and "@[usr_" in clean
+
+
+def test_redact_gives_qq_cards_and_wechat_ids_their_own_tokens(pseudonymiser):
+    text = "QQ 123456789，卡号 6222 0212 3456 7890 128，微信 zhangsan_1990，vx: abc123456"
+    clean = pseudonymiser.redact(text)
+    assert clean == (f"QQ [{pseudonymiser.token('qq', '123456789')}]，卡号 "
+                     f"[{pseudonymiser.token('card', '6222021234567890128')}]，微信 "
+                     f"[{pseudonymiser.token('wechat', 'zhangsan_1990')}]，vx: [{pseudonymiser.token('wechat', 'abc123456')}]")
+    assert clean.count("[qq_") == 1 and clean.count("[card_") == 1 and clean.count("[wx_") == 2
+
+
+def test_the_reported_ordinary_numbers_are_left_alone(pseudonymiser):
+    for text in ["#861580 0.437247", "电量 0.437247 #861580", "订单号：19607314578", "86,158 miles"]:
+        assert pseudonymiser.redact(text) == text
 
 
 def test_redact_of_text_without_identifiers_is_unchanged(pseudonymiser):
@@ -135,7 +168,11 @@ def test_private_handle_next_to_a_public_one_is_tokenised(pseudonymiser):
 _PIECES = st.sampled_from(["13812345678", "138 1234 5678", "+86-138-1234-5678", "１３８１２３４５６７８",
                            "490154203237518", "35-209900-176148-1", "11010519491231002X",
                            "a@b.com", "@张三", "@小米客服", "@小米客服你们好", "+1 202.555.0143",
-                           "138\u30001234\u30005678", "2022-09-21", "3999元", "M2011K2C"])
+                           "138\u30001234\u30005678", "2022-09-21", "3999元", "M2011K2C",
+                           "QQ 12345", "ＱＱ：123456789", "扣扣 1234567", "6222 0212 3456 7890 128", "4901 5420 3237 518",
+                           "微信号：zhangsan", "加Ⅴ：abc_def", "vx: abc123456", "wxid_abcd1234efgh56",
+                           "138·1234·5678", "(+86)13812345678", "#861580 0.437247", "86,158 miles",
+                           "[tel_0123456789abcdef0123]", "@[usr_35209900176148100000]"])
 _TEXTS = st.one_of(
     st.none(),
     st.lists(st.one_of(_PIECES, st.text(st.sampled_from("0123456789@ -.屏幕绿电池坏了，ab"), max_size=8)),
@@ -149,6 +186,41 @@ def test_redact_column_equals_redact_row_by_row(texts):
     pseudonymiser = Pseudonymiser(KEY, public_handles=["小米客服"])
     column = pseudonymiser.redact_column(pa.array(texts, pa.string()))
     assert column.to_pylist() == [None if t is None else pseudonymiser.redact(t) for t in texts]
+
+
+# -- idempotency -------------------------------------------------------------------------------------
+
+# Tokens whose hex holds a mobile, an IMEI, a card number or a phone number.
+_TOKENS = st.sampled_from(["[tel_a13812345678bcdef012]", "[dev_a490154203237518abcd]", "@[usr_e13812345678abcdef01]",
+                           "[card_f6222021234567890128]", "[pid_11010519491231002000]", "[qq_0123456789abcdef0123]",
+                           "[wx_ffffffffffffffffffff]", "[mail_00000000000000000000]"])
+_GLUE = st.text(st.sampled_from("0123456789 -.·+#@:：()QqVx微信扣号加卡屏坏了ab"), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, _TOKENS, _GLUE), min_size=1, max_size=6).map("".join))
+def test_redact_is_idempotent_and_leaves_tokens_alone(text):
+    p = Pseudonymiser(KEY, public_handles=["小米客服"])
+    once = p.redact(text)
+    assert p.redact(once) == once
+    # Every token already in the text comes out as it went in: its hex is never re-read.
+    for token in TOKEN_IN_TEXT.findall(text):
+        assert once.count(token) >= text.count(token), (token, once)
+
+
+@pytest.mark.parametrize("token", ["[tel_a13812345678bcdef012]", "[dev_a490154203237518abcd]",
+                                   "[card_f6222021234567890128]", "@[usr_e13812345678abcdef01]"])
+def test_the_hex_of_a_token_is_never_read_as_an_identifier(token):
+    assert find_identifiers(token) == []
+    assert find_identifiers(f"电话{token}，IMEI {token}") == []
+
+
+def test_one_call_leaves_nothing_for_a_second():
+    # Whatever reads differently once its neighbours are tokens is taken in the same call, so
+    # callers never loop; no digit run outside tokens is left.
+    p = Pseudonymiser(KEY)
+    once = p.redact("@张三 +44 20 7946 0958 3 QQ:12345 13812345678 35-209900-176148-1")
+    assert p.redact(once) == once and not list(iter_digit_runs(TOKEN_IN_TEXT.sub("", once)))
 
 
 def test_redact_column_accepts_chunked_and_large_string_columns(pseudonymiser):

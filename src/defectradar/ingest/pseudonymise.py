@@ -7,7 +7,8 @@ while the raw number is never stored.  80 bits keep accidental collisions neglig
 (birthday bound near 10^12 identifiers).
 
 Kinds and prefixes: ``dev`` devices (IMEI, serial, VIN), ``tel`` phone numbers (E.164),
-``mail`` e-mail, ``pid`` resident ID numbers, ``usr`` user handles and ids, ``per`` names.
+``mail`` e-mail, ``pid`` resident ID numbers, ``usr`` user handles and ids, ``per`` names,
+``addr`` addresses, ``qq`` QQ numbers, ``card`` bank-card numbers, ``wx`` WeChat ids.
 """
 
 from __future__ import annotations
@@ -26,15 +27,23 @@ from defectradar.ingest.fields import is_blank
 from defectradar.ingest.identifiers import (
     CANDIDATE,
     CN_MOBILE,
+    MAYBE_IDENTIFIER,
     find_identifiers,
+    mask_tokens,
     normalise_phone,
 )
 
+# Every prefix is 2-5 lower-case letters: identifiers.TOKEN recognises tokens by that shape.
 PREFIX = {"device": "dev", "phone": "tel", "email": "mail", "person_id": "pid", "user": "usr",
-          "name": "per", "address": "addr"}
+          "name": "per", "address": "addr", "qq": "qq", "card": "card", "wechat": "wx"}
 _TEXT_KIND = {"imei": "device", "phone": "phone", "email": "email", "person_id": "person_id",
-              "mention": "user"}
+              "mention": "user", "qq": "qq", "card": "card", "wechat": "wechat"}
 _CACHE_LIMIT = 2_000_000
+# Kinds an id of a record can be: personal identifiers used as keys.  Bank cards, QQ and
+# WeChat ids are left out: in an id column a card-shaped number is a record number.
+RECORD_ID_KINDS = frozenset({"imei", "phone", "email", "person_id", "mention"})
+# Digit-only values shaped like a mobile (with or without 86), an IMEI or an ID number.
+_PERSONAL_DIGITS = r"^(?:(?:86)?1[3-9]\d{9}|\d{15}|\d{17}[\dXx])$"
 
 
 def normalise_device_id(value: str) -> str:
@@ -73,6 +82,10 @@ def _normalise(kind: str, value: str, default_region: str) -> str:
         return normalise_phone(value, default_region) or _phone_fallback(value)
     if kind == "email":
         return value.strip().lower()
+    if kind == "wechat":   # WeChat finds ids whatever their case
+        return unicodedata.normalize("NFKC", value).strip().lower()
+    if kind in ("qq", "card"):
+        return re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
     if kind == "user":
         return normalise_handle(value)
     if kind == "person_id":
@@ -127,7 +140,7 @@ class Pseudonymiser:
         return outer.hexdigest()
 
     def token(self, kind: str, value: str) -> str:
-        """The token of one identifier of ``kind`` (device, phone, email, person_id, user, name)."""
+        """The token of one identifier of ``kind`` (a key of ``PREFIX``: device, phone, email, ...)."""
         # Cache on the raw value: normalising (NFKC, phone parsing) costs more than the HMAC.
         cache = self._cache.setdefault(kind, {})
         cached = cache.get(value)
@@ -146,9 +159,30 @@ class Pseudonymiser:
                 return public
         return None
 
-    def redact(self, text: str) -> str:
-        """``text`` with every identifier replaced by ``[token]`` (mentions by ``@[token]``)."""
+    def redact(self, text: str, kinds: frozenset[str] | None = None) -> str:
+        """``text`` with every identifier replaced by ``[token]`` (mentions by ``@[token]``).
+
+        ``kinds`` limits which kinds of :func:`find_identifiers` are replaced (all by default);
+        see :data:`RECORD_ID_KINDS`.
+
+        Tokens already in the text are left as they are, and ``redact(redact(x)) == redact(x)``:
+        what is left between tokens may read differently once its neighbours are tokens (a
+        keyword glued to a number, a run libphonenumber joined up), so the text is redacted
+        again until nothing changes.  Each round turns at least one character outside tokens
+        into a token, so the rounds end; a round is skipped when the text outside tokens fails
+        the pre-filter, which matches every text holding an identifier, so almost every text
+        takes one round.
+        """
+        while True:
+            redacted = self._redact_once(text, kinds)
+            if redacted == text or not MAYBE_IDENTIFIER.search(mask_tokens(redacted)):
+                return redacted
+            text = redacted
+
+    def _redact_once(self, text: str, kinds: frozenset[str] | None = None) -> str:
         found = find_identifiers(text, self.default_region)
+        if kinds is not None:
+            found = [ident for ident in found if ident.kind in kinds]
         if not found:
             return text
         pieces = []
@@ -181,6 +215,29 @@ class Pseudonymiser:
             return column
         originals = pc.filter(column, maybe).to_pylist()
         redacted = pa.array([self.redact(t) for t in originals], type=pa.string())
+        return pc.replace_with_mask(column, maybe, redacted)
+
+    def redact_record_ids(self, column: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """:meth:`redact_column` for the sources' own record ids (``source_id``, ``event_id``).
+
+        An id that is itself personal (a phone number, an IMEI, an e-mail) becomes its token,
+        the same every time, so re-ingest still recognises the row.  Only the kinds of
+        :data:`RECORD_ID_KINDS` count: a 16-digit Weibo mid passes the Luhn check one time in
+        ten and would otherwise be taken for a bank card.  Ids of digits alone reach Python
+        only when their length fits a mobile, an IMEI or an ID number, so numeric ids (most
+        of them) stay vectorised.
+        """
+        column = _as_array(column)
+        if len(column) == 0:
+            return column
+        digits_only = pc.fill_null(pc.match_substring_regex(column, r"^\d+$"), False)
+        id_shaped = pc.fill_null(pc.match_substring_regex(column, _PERSONAL_DIGITS), False)
+        candidate = pc.fill_null(pc.match_substring_regex(column, CANDIDATE), False)
+        maybe = pc.or_(id_shaped, pc.and_(candidate, pc.invert(digits_only)))
+        if not pc.any(maybe).as_py():
+            return column
+        originals = pc.filter(column, maybe).to_pylist()
+        redacted = pa.array([self.redact(t, RECORD_ID_KINDS) for t in originals], type=pa.string())
         return pc.replace_with_mask(column, maybe, redacted)
 
     def token_column(self, kind: str, column: pa.Array | pa.ChunkedArray) -> pa.Array:
