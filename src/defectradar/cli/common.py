@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -29,14 +30,20 @@ from defectradar.store.connect import Store
 out = Console(soft_wrap=True)                 # results
 err = Console(stderr=True, soft_wrap=True)    # messages, progress, errors
 
+# No dir_okay=False: the store itself refuses a folder (or anything not a store) in one line, and
+# so does it for DEFECTRADAR_DB, which Typer never sees.
 DbOption = Annotated[Optional[Path], typer.Option(
-    "--db", help="Store file (default: DEFECTRADAR_DB or ./defectradar.duckdb).",
-    show_default=False, dir_okay=False)]
+    "--db", help="Store file (default: DEFECTRADAR_DB or ./defectradar.duckdb).", show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
 class DefectRadarGroup(TyperGroup):
-    """Turns defectradar's errors into one red line on stderr and the error's exit code."""
+    """Turns defectradar's errors into one red line on stderr and the error's exit code.
+
+    An ``OSError`` escaping a command (a file the code did not expect to fail: a full disk, a
+    path in ``/proc``) becomes one line too, ``error: <file>: <reason>``, exit code 1: a safety
+    net, not a substitute for the checks that say what to do.
+    """
 
     def invoke(self, ctx):
         try:
@@ -44,6 +51,29 @@ class DefectRadarGroup(TyperGroup):
         except DefectRadarError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            _silence_stdout()         # the reader went away (`| head`): nothing left to say to it
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            err.print(f"[bold red]error:[/] {escape(_os_error_line(exc))}", highlight=False)
+            raise typer.Exit(1) from None
+
+
+def _os_error_line(exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return reason
+    names = str(exc.filename) + (f" -> {exc.filename2}" if exc.filename2 is not None else "")
+    return f"{names}: {reason}"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's final flush does not fail again with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # not a real file (a test runner's buffer)
+        pass
 
 
 def new_app(help_text: str) -> typer.Typer:
@@ -57,8 +87,12 @@ def settings_for(db: Path | None) -> Settings:
 
 
 def open_store(db: Path | None) -> Store:
+    """The store ``--db`` (or the setting) names; something that is not a store is refused now,
+    before a command reads its other inputs or trains anything."""
     settings = settings_for(db)
-    return Store(settings.db, settings)
+    store = Store(settings.db, settings)
+    store.check_path()
+    return store
 
 
 def print_json(value: Any) -> None:

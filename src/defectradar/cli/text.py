@@ -74,7 +74,8 @@ model_app = new_app("Train and evaluate text classifiers (the built-in one or yo
 @model_app.command("train")
 def model_train(
     data: Annotated[Optional[Path], typer.Argument(help="Labelled CSV or JSON lines.", show_default=False)] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the model to.", file_okay=False)] = ...,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the model to: new, empty, or a model "
+                                          "folder to replace (a folder holding other files is refused).")] = ...,
     text_col: TextColOption = "text",
     label_col: LabelColOption = "label",
     sep: SepOption = "|",
@@ -87,7 +88,8 @@ def model_train(
     from defectradar.labelling import corrected_examples
     from defectradar.text.builtin import training_examples
     from defectradar.text.evaluate import read_labelled
-    from defectradar.text.model import TextModel
+    from defectradar.text.model import TextModel, check_model_folder
+    check_model_folder(out_dir)          # refuse before training, not after
     texts: list[str] = []
     labels: list[list[str]] = []
     if data is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from defectradar.errors import InputError
-from defectradar.user_files import read_user_text
+from defectradar.user_files import load_user_yaml, read_user_text, shown
 
 _FOLD = re.compile(r"[\s\-_]+")
 
@@ -80,12 +80,12 @@ def _date(value, where: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise InputError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(f"{where}: {shown(value)} is not a date (YYYY-MM-DD)") from None
 
 
 def parse_catalog(text: str, origin: str) -> Catalog:
     try:
-        doc = yaml.load(text, Loader=_CatalogLoader)
+        doc = load_user_yaml(text, origin, _CatalogLoader)
     except yaml.YAMLError as exc:
         raise InputError(f"{origin}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("products"), list):
@@ -103,7 +103,7 @@ def parse_catalog(text: str, origin: str) -> Catalog:
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise InputError(f"{where}: '{key}' is required text")
         if entry["id"] in seen:
-            raise InputError(f"{where}: id {entry['id']!r} appears twice")
+            raise InputError(f"{where}: id {shown(entry['id'])} appears twice")
         seen.add(entry["id"])
         aliases = entry.get("aliases") or []
         if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) for a in aliases):

@@ -18,7 +18,7 @@ import pandas as pd
 from defectradar.errors import InputError
 from defectradar.query.service_histories import RETIRING_ACTIONS
 from defectradar.signals.base import Constraint, Estimator, positive_int
-from defectradar.user_files import read_user_text
+from defectradar.user_files import load_user_yaml, read_user_text, shown
 
 ACTIONS = ("inspect", "repair", "replace", "refund", "refused")
 END_ACTIONS = RETIRING_ACTIONS        # a replace or refund ends the device's history
@@ -392,7 +392,7 @@ def _read_config(path) -> dict[str, dict[str, Any]]:
 
     text = read_user_text(path, "the lemon rules file")
     try:
-        loaded = yaml.safe_load(text)
+        loaded = load_user_yaml(text, str(path))
     except yaml.YAMLError as exc:
         raise InputError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(loaded, (dict, type(None))):
@@ -400,13 +400,13 @@ def _read_config(path) -> dict[str, dict[str, Any]]:
     config: dict[str, dict[str, Any]] = {}
     for name, params in (loaded or {}).items():
         if name not in RULES:
-            raise InputError(f"{path}: unknown rule {name!r}; the rules are {', '.join(RULES)}")
+            raise InputError(f"{path}: unknown rule {shown(name)}; the rules are {', '.join(RULES)}")
         if not isinstance(params or {}, dict):
             raise InputError(f"{path}: {name} must map parameter names to values, e.g. '{name}: {{repairs: 3}}'")
         allowed = RULES[name]._parameter_constraints
         for key in params or {}:
             if key not in allowed:
-                raise InputError(f"{path}: rule {name} has no parameter {key!r}; its parameters are "
+                raise InputError(f"{path}: rule {name} has no parameter {shown(key)}; its parameters are "
                                  f"{', '.join(allowed)}")
         config[name] = {k: tuple(v) if isinstance(v, list) else v for k, v in (params or {}).items()}
     return config

@@ -7,7 +7,6 @@ a case through :class:`Claim`: the history up to one event, seen from that event
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,9 +16,10 @@ from dateutil.relativedelta import relativedelta
 
 from defectradar.domain.catalog import Catalog, Product
 from defectradar.errors import InputError
+from defectradar.remedies.history import History, history_of
 from defectradar.remedies.jurisdictions import jurisdiction_of
 from defectradar.remedies.vocabulary import EVENT_TYPES, REMEDY_OF_EVENT
-from defectradar.user_files import read_user_text
+from defectradar.user_files import identifier_kinds, load_user_json, read_user_text, shown
 
 _DEVICE_KEYS = ("product", "purchase_date", "jurisdiction", "invoice", "model_discontinued", "manufacture_date",
                 "device_id")
@@ -86,19 +86,21 @@ def _day(value: Any, where: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise InputError(f"{where}: {value!r} is not a date; write YYYY-MM-DD") from None
+        raise InputError(f"{where}: {shown(value)} is not a date; write YYYY-MM-DD") from None
 
 
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
-        raise InputError(f"{where}: must be true or false, not {value!r}")
+        raise InputError(f"{where}: must be true or false, not {shown(value)}")
     return value
 
 
 def _unknown_keys(value: dict, allowed, where: str) -> None:
     unknown = [k for k in value if k not in allowed]
     if unknown:
-        raise InputError(f"{where}.{unknown[0]}: unknown field; allowed: {', '.join(allowed)}")
+        kinds = identifier_kinds(str(unknown[0]))
+        field_name = f"{where}.{unknown[0]}" if not kinds else f"{where}: a field named with {' and '.join(kinds)}"
+        raise InputError(f"{field_name}: unknown field; allowed: {', '.join(allowed)}")
 
 
 def _device(raw: Any, catalog: Catalog, known_jurisdictions) -> Device:
@@ -110,11 +112,11 @@ def _device(raw: Any, catalog: Catalog, known_jurisdictions) -> Device:
             raise InputError(f"device.{key}: is required")
     product_id = catalog.resolve(str(raw["product"]))
     if product_id is None:
-        raise InputError(f"device.product: unknown product {raw['product']!r}; use a catalog id or name such as "
+        raise InputError(f"device.product: unknown product {shown(raw['product'])}; use a catalog id or name such as "
                          f"'xiaomi-11' or '小米11' (see `defectradar products` or phones.yaml)")
     jurisdiction = jurisdiction_of(str(raw["jurisdiction"]), known_jurisdictions)
     if jurisdiction is None:
-        raise InputError(f"device.jurisdiction: no rule sets for {raw['jurisdiction']!r}; known: "
+        raise InputError(f"device.jurisdiction: no rule sets for {shown(raw['jurisdiction'])}; known: "
                          f"{', '.join(sorted(known_jurisdictions))} (EU member states such as DE or FR count as EU)")
     discontinued = raw.get("model_discontinued", "catalog")
     if discontinued == "catalog":
@@ -141,19 +143,19 @@ def _event(raw: Any, where: str, purchase: date) -> Event:
     if day < purchase:
         raise InputError(f"{where}.date: {day} is before the purchase date {purchase}; check both dates")
     if raw["type"] not in EVENT_TYPES:
-        raise InputError(f"{where}.type: unknown event type {raw['type']!r}; use one of {', '.join(EVENT_TYPES)}")
+        raise InputError(f"{where}.type: unknown event type {shown(raw['type'])}; use one of {', '.join(EVENT_TYPES)}")
     days = raw.get("days_out_of_service", 0)
     if days is None:
         days = 0
     if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-        raise InputError(f"{where}.days_out_of_service: must be a whole number of days (0 or more), not {days!r}")
+        raise InputError(f"{where}.days_out_of_service: must be a whole number of days (0 or more), not {shown(days)}")
     mode = raw.get("failure_mode") or UNKNOWN_MODE
     if not isinstance(mode, str):
-        raise InputError(f"{where}.failure_mode: must be a failure mode id such as 'wifi', not {mode!r}")
+        raise InputError(f"{where}.failure_mode: must be a failure mode id such as 'wifi', not {shown(mode)}")
     text = {k: raw.get(k) for k in ("component", "note", "event_id")}
     for key, value in text.items():
         if value is not None and not isinstance(value, str):
-            raise InputError(f"{where}.{key}: must be text, not {value!r}")
+            raise InputError(f"{where}.{key}: must be text, not {shown(value)}")
     return Event(day, raw["type"], mode, days,
                  _flag(raw.get("data_wiped", False), f"{where}.data_wiped"), text["component"],
                  _flag(raw.get("serious", False), f"{where}.serious"),
@@ -176,11 +178,7 @@ def parse_case(raw: Any, catalog: Catalog, known_jurisdictions) -> Case:
 def read_case_file(path: str | Path, catalog: Catalog, known_jurisdictions) -> Case:
     """Read and check CASE.json; malformed JSON is reported with its line and column."""
     path = Path(path)
-    text = read_user_text(path, "case")
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    raw = load_user_json(read_user_text(path, "case"), str(path))
     try:
         return parse_case(raw, catalog, known_jurisdictions)
     except InputError as exc:
@@ -197,12 +195,25 @@ class Claim:
 
     Periods follow China's Civil Code art. 201 and the usual EU reading: the day of purchase is
     not counted, so "within 7 days" means at most 7 days after the purchase date.
+
+    The questions about the past (latest exchange, repairs since, days out of service) go to
+    ``history``, over events that ``prior`` is the start of: the engine passes one per case,
+    shared by all its claims (:func:`~defectradar.remedies.history.history_of`); without it the
+    claim makes its own.  A long case's history answers by bisection, so judging it stays near
+    linear in its events.
     """
 
     case: Case
     event: Event
     prior: tuple[Event, ...]
     notes: list[str] = field(default_factory=list)
+    history: History | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.history is None:
+            self.history = history_of(self.prior)
+        self._end = len(self.prior)
+        self._exchanges: dict[str | None, int | None] = {}   # rules ask for the latest exchange often
 
     @property
     def on(self) -> date:
@@ -221,34 +232,70 @@ class Claim:
         """Days since purchase (the purchase day not counted)."""
         return (self.on - self.device.purchase_date).days
 
+    def _events(self, positions) -> list[Event]:
+        events = self.history.events
+        return [events[i] for i in positions]
+
+    def _exchange_at(self, component: str | None = None) -> int | None:
+        at = self._exchanges.get(component, -1)
+        if at == -1:
+            at = self._exchanges[component] = self.history.last_exchange(component, self._end)
+        return at
+
     def last_exchange(self, component: str | None = None) -> Event | None:
         """The latest exchange of ``component`` (None: the main unit, also when an event names none)."""
-        exchanges = [e for e in self.prior if e.type == "exchange"
-                     and (e.component in (None, "main_unit") if component in (None, "main_unit")
-                          else e.component == component)]
-        return exchanges[-1] if exchanges else None
+        at = self._exchange_at(component)
+        return None if at is None else self.history.events[at]
 
     def unit_start(self, component: str | None = None) -> date:
         """When the unit (or accessory) in the owner's hands started: the purchase, or its latest exchange."""
         last = self.last_exchange(component)
         return last.date if last is not None else self.device.purchase_date
 
+    def _unit_from(self) -> int:
+        at = self._exchange_at()
+        return 0 if at is None else at + 1
+
     def prior_of_unit(self) -> tuple[Event, ...]:
         """Events since the main unit in the owner's hands arrived."""
-        last = self.last_exchange()
-        if last is None:
-            return self.prior
-        return self.prior[self.prior.index(last) + 1:]
+        return self.prior[self._unit_from():]
 
     def repairs(self, mode: str | None = None, unit_only: bool = True) -> list[Event]:
-        events = self.prior_of_unit() if unit_only else self.prior
-        return [e for e in events if e.type == "repair" and (mode is None or e.failure_mode == mode)]
+        start = self._unit_from() if unit_only else 0
+        return self._events(self.history.of_types(("repair",), mode, start, self._end))
+
+    def repair_count(self, mode: str | None = None, unit_only: bool = True) -> int:
+        """``len(self.repairs(mode, unit_only))`` without building the list."""
+        start = self._unit_from() if unit_only else 0
+        return self.history.count_of_types(("repair",), mode, start, self._end)
 
     def claims(self, mode: str | None = None, types=("repair", "exchange", "refund")) -> list[Event]:
-        return [e for e in self.prior if e.type in types and (mode is None or e.failure_mode == mode)]
+        return self._events(self.history.of_types(types, mode, 0, self._end))
+
+    def claim_count(self, mode: str | None = None, types=("repair", "exchange", "refund")) -> int:
+        """``len(self.claims(mode, types))`` without building the list."""
+        return self.history.count_of_types(types, mode, 0, self._end)
+
+    def last_claim(self, mode: str | None = None, types=("repair", "exchange", "refund")) -> Event | None:
+        """``self.claims(mode, types)[-1]``, or None when there is none."""
+        at = self.history.last_of_types(types, mode, self._end)
+        return None if at is None else self.history.events[at]
+
+    def exchanges_of(self, component: str) -> int:
+        """How many earlier exchanges named ``component`` (None or ``main_unit``: the main unit)."""
+        return self.history.exchange_count(component, self._end)
+
+    def last_slow_repair(self, mode: str | None, limit: int) -> Event | None:
+        """The latest earlier repair (of ``mode``) that kept the device more than ``limit`` days."""
+        at = self.history.last_slow_repair(mode, limit, self._end)
+        return None if at is None else self.history.events[at]
+
+    def data_wipes(self) -> list[Event]:
+        """Earlier events in which the owner's data was wiped."""
+        return self._events(self.history.wiped(self._end))
 
     def days_out_of_service(self, since: date) -> int:
-        return sum(e.days_out_of_service for e in self.prior if e.date >= since)
+        return self.history.days_out_of_service(since, self._end)
 
     def period_end(self, start: date, months: int, extra_days: int = 0) -> date:
         return add_months(start, months) + timedelta(days=extra_days)

@@ -21,6 +21,7 @@ from datetime import date
 from defectradar.errors import InputError
 from defectradar.remedies.case import Case, Claim, Event
 from defectradar.remedies.explain import rule_text, summary_text
+from defectradar.remedies.history import History, history_of
 from defectradar.remedies.logic import LOGIC, Entitlement, Params
 from defectradar.remedies.rule_book import RuleBook
 from defectradar.remedies.rule_sets import Rule, RuleSet
@@ -107,13 +108,18 @@ class Judgement:
     def data_wipes(self) -> list[Event]:
         return [s.event for s in self.steps if s.event.data_wiped]
 
+    @property
+    def summary(self) -> str:
+        """The case in a few sentences (:func:`~defectradar.remedies.explain.summary_text`)."""
+        return summary_text(self)
+
     def to_dict(self) -> dict:
         return {"device": self.case.device.to_dict(), "as_of": self.as_of.isoformat(), "lang": self.lang,
                 "steps": [s.to_dict(self.lang) for s in self.steps], "now_due": self.now_due,
                 "if_fault_recurs": self.if_fault_recurs,
                 "data_wipes": {"count": len(self.data_wipes), "dates": [e.date.isoformat() for e in self.data_wipes]},
                 "ignored_after_as_of": self.ignored_after_as_of,
-                "summary": summary_text(self)}
+                "summary": self.summary}
 
 
 def evaluate(book: RuleBook, claim: Claim) -> list[RuleHit]:
@@ -150,10 +156,14 @@ def _shortfall(event: Event, hits: list[RuleHit], due: list[str]) -> str | None:
     return "lesser_remedy"
 
 
-def judge_step(book: RuleBook, case: Case, index: int, event: Event | None = None) -> Step:
-    """Judge ``case.events[index]`` (or ``event``, a hypothetical claim after every real one)."""
+def judge_step(book: RuleBook, case: Case, index: int, event: Event | None = None,
+               history: History | None = None) -> Step:
+    """Judge ``case.events[index]`` (or ``event``, a hypothetical claim after every real one).
+
+    ``history`` is ``history_of(case.events)``, built once when judging every step of a case.
+    """
     current = event if event is not None else case.events[index]
-    claim = Claim(case, current, case.events[:index])
+    claim = Claim(case, current, case.events[:index], history=history or history_of(case.events))
     hits = evaluate(book, claim)
     due = by_rank(r for h in hits for r in h.entitlement.remedies)
     kind = _shortfall(current, hits, due)
@@ -175,7 +185,8 @@ def judge_case(book: RuleBook, case: Case, as_of: date | None = None, lang: str 
         raise InputError(f"as-of date {as_of} is before the purchase date {case.device.purchase_date}")
     kept = tuple(e for e in case.events if e.date <= as_of)
     trimmed = Case(case.device, kept)
-    steps = [judge_step(book, trimmed, i) for i in range(len(kept))]
+    history = history_of(kept)    # one index of the past for every step: judging stays near linear
+    steps = [judge_step(book, trimmed, i, history=history) for i in range(len(kept))]
     now_due: list[str] = []
     for step in reversed(steps):
         if step.event.remedy is not None and not step.shortfall:
@@ -188,6 +199,6 @@ def judge_case(book: RuleBook, case: Case, as_of: date | None = None, lang: str 
     if kept and kept[-1].type != "refund":
         latest = kept[-1]
         hypothetical = Event(as_of, "fault", latest.failure_mode, component=latest.component)
-        step = judge_step(book, trimmed, len(kept), hypothetical)
+        step = judge_step(book, trimmed, len(kept), hypothetical, history)
         recurrence, if_recurs = step.hits, step.due
     return Judgement(trimmed, as_of, steps, now_due, if_recurs, len(case.events) - len(kept), lang, recurrence)

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from defectradar.remedies.templates import fill
 from defectradar.remedies.vocabulary import COMPONENT_LABELS, EVENT_LABELS, REMEDY_LABELS, remedy_words
 
 if TYPE_CHECKING:   # engine imports this module
     from defectradar.remedies.engine import Judgement, RuleHit
 
 
-class _Blanks(dict):
-    """Leaves an unknown ``{name}`` in a template as written instead of failing."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def rule_text(hit: "RuleHit", lang: str) -> str:
-    values = _Blanks({k: v for k, v in hit.entitlement.values.items()})
+    """The rule's sentence with its logic's numbers filled in (unknown names stay as written)."""
+    values = dict(hit.entitlement.values)
     values["remedies"] = remedy_words(hit.entitlement.remedies, lang)
     if "component" in values:
         values["component"] = COMPONENT_LABELS[lang].get(values["component"], values["component"])
-    return hit.rule.template(lang).format_map(values)
+    return fill(hit.rule.template(lang), values)
 
 
 def _first_rule(step) -> str:

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from defectradar.remedies.vocabulary import RANK, REMEDIES, by_rank
+from defectradar.user_files import shown
 
 #: kind -> (python check, what it must be, default ``favours``)
 KINDS = {
@@ -54,7 +55,7 @@ def check_value(kind: str, value: Any) -> str | None:
         ok = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
     else:
         return f"unknown kind {kind!r}"
-    return None if ok else f"must be {KINDS[kind]}, not {value!r}"
+    return None if ok else f"must be {KINDS[kind]}, not {shown(value)}"
 
 
 def frozen(value: Any) -> Any:

@@ -32,8 +32,10 @@ from defectradar.remedies.parameters import (
     frozen,
     thawed,
 )
+from defectradar.remedies.templates import template_problem
 from defectradar.remedies.vocabulary import LANGUAGES
 from defectradar.remedies.yaml_lines import LinedDict, LinedList, load_lined_yaml
+from defectradar.user_files import shown
 
 RULE_SET_KINDS = ("statute", "manufacturer_policy")
 APPLIES_BY = ("event", "purchase")
@@ -150,7 +152,7 @@ class _Checker:
         if value is None and optional:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.fail(line, path, f"must be text, not {value!r}")
+            self.fail(line, path, f"must be text, not {shown(value)}")
         return value
 
     def day(self, value, line: int, path: str, optional=False) -> date | None:
@@ -159,13 +161,13 @@ class _Checker:
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.fail(line, path, f"{value!r} is not a date (YYYY-MM-DD)")
+            self.fail(line, path, f"{shown(value)} is not a date (YYYY-MM-DD)")
 
     def choice(self, value, line: int, path: str, allowed, optional=False):
         if value is None and optional:
             return None
         if value not in allowed:
-            self.fail(line, path, f"{value!r} is not one of {', '.join(map(str, allowed))}")
+            self.fail(line, path, f"{shown(value)} is not one of {', '.join(map(str, allowed))}")
         return value
 
     def texts(self, value, line: int, path: str) -> tuple[tuple[str, str], ...]:
@@ -247,11 +249,18 @@ def _rules(check: _Checker, value, line: int) -> tuple[Rule, ...]:
         check.mapping(item, item_line, where, _RULE_KEYS, required=("id", "logic", "reference", "text"))
         rule_id = check.text(item["id"], item.line_of("id"), f"{where}.id")
         if rule_id in seen:
-            check.fail(item.line_of("id"), f"{where}.id", f"{rule_id!r} appears twice")
+            check.fail(item.line_of("id"), f"{where}.id", f"{shown(rule_id)} appears twice")
         seen.add(rule_id)
         logic = check.choice(item["logic"], item.line_of("logic"), f"{where}.logic", tuple(sorted(LOGIC)))
+        texts = check.texts(item["text"], item.line_of("text"), f"{where}.text")
+        for lang, template in texts:
+            problem = template_problem(template)
+            if problem:
+                text = item["text"]
+                check.fail(text.line_of(lang) if isinstance(text, LinedDict) else item.line_of("text"),
+                           f"{where}.text.{lang}", problem)
         rules.append(Rule(rule_id, logic, check.text(item["reference"], item.line_of("reference"), f"{where}.reference"),
-                          check.texts(item["text"], item.line_of("text"), f"{where}.text")))
+                          texts))
     return tuple(rules)
 
 

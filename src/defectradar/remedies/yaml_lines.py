@@ -11,6 +11,7 @@ from __future__ import annotations
 import yaml
 
 from defectradar.errors import InputError
+from defectradar.user_files import load_user_yaml, shown
 
 
 class LinedDict(dict):
@@ -59,7 +60,7 @@ def _mapping(loader: _LinedLoader, node: yaml.MappingNode) -> LinedDict:
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             raise InputError(f"{loader.origin}:{line}: a key must be plain text")
         if key in result:
-            raise InputError(f"{loader.origin}:{line}: key {key!r} appears twice (first on line {result.lines[key]})")
+            raise InputError(f"{loader.origin}:{line}: key {shown(key)} appears twice (first on line {result.lines[key]})")
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = line
     return result
@@ -77,16 +78,15 @@ _LinedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _s
 
 
 def load_lined_yaml(text: str, origin: str):
-    """Parse YAML text into lined mappings and lists; a syntax error names ``origin`` and the line."""
-    loader = _LinedLoader(text)
-    loader.origin = origin
+    """Parse YAML text into lined mappings and lists; a syntax error names ``origin`` and the line.
+
+    The caps on every user file (nesting, aliases, long numbers) apply: see :mod:`defectradar.user_files`.
+    """
     try:
-        return loader.get_single_data()
+        return load_user_yaml(text, origin, _LinedLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         raise InputError(f"{origin}{line}: not valid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{origin}: not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()

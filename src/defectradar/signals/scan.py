@@ -37,6 +37,7 @@ from defectradar.signals.exposure import MEAN_PARAMETER, expected_from_exposure,
 from defectradar.signals.registry import detector, methods
 from defectradar.signals.signal_rules import SignalRules
 from defectradar.store.connect import Store
+from defectradar.user_files import load_user_yaml, read_user_text
 
 # The back-test (docs/benchmarks.md) picks the default: on repair visits the Poisson GLR against
 # the exposure-based mean (13-week window, threshold 6, tuned on the default world and checked
@@ -102,9 +103,10 @@ def load_scan_config(path: str | Path | None = None, methods: tuple[str, ...] | 
     data: dict = {}
     if path is not None:
         path = Path(path)
+        text = read_user_text(path, "scan configuration")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            data = load_user_yaml(text, str(path)) or {}
+        except yaml.YAMLError as exc:
             raise InputError(f"{path}: cannot read the scan configuration ({exc})") from None
         if not isinstance(data, dict):
             raise InputError(f"{path}: a scan configuration is a mapping of settings, e.g. 'freq: week'")

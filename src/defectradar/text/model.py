@@ -8,13 +8,16 @@ whose probability reaches ``threshold``.
 
 Saved models are a folder: ``model.joblib`` (scikit-learn objects) and ``model.json``
 (labels, settings, versions).  joblib files run code when loaded: load only models you or
-your team trained.
+your team trained.  Saving never deletes anything but an older model: a folder holding other
+files is refused, and a model folder is replaced whole (the new one is written beside it and
+renamed into place, so a failed save leaves the old model as it was).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,6 +37,44 @@ from defectradar.text.normalise import normalise
 
 FORMAT = "defectradar-text-model"
 FORMAT_VERSION = 1
+#: What a model folder holds; a folder holding anything else is not replaced.
+MODEL_FILES = ("model.joblib", "model.json")
+
+
+def check_model_folder(folder: str | Path) -> Path:
+    """Refuse ``folder`` as a place to save a model unless it is new, empty or a model folder.
+
+    Call it before training, so a long fit does not end in a refusal; :meth:`TextModel.save`
+    checks again.
+    """
+    folder = Path(folder)
+    try:
+        if not folder.exists():
+            _check_writable(folder)
+            return folder
+        if not folder.is_dir():
+            raise InputError(f"--out {folder} is a file, not a folder; give a new folder (or a model folder to "
+                             "replace) for the model")
+        others = sorted(entry.name for entry in folder.iterdir() if entry.name not in MODEL_FILES)
+    except OSError as exc:
+        raise InputError(f"cannot write the model to {folder}: {exc.strerror or exc}") from None
+    if others:
+        listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise InputError(f"--out {folder} holds files that are not a model ({listed}); it was left as it is. "
+                         "Give a new or empty folder, or a folder holding only a model to replace")
+    return folder
+
+
+def _check_writable(folder: Path) -> None:
+    """Create and remove a temporary folder where the model will go (``/proc`` lets root try, then fails)."""
+    existing = folder.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{folder.name}-check-", dir=existing))
+    except OSError as exc:
+        raise InputError(f"cannot write the model to {folder}: {exc.strerror or exc}; choose a folder you "
+                         "can write to") from None
 
 
 def _sklearn_series(version: str) -> str:
@@ -138,20 +179,57 @@ class TextModel:
                 "sklearn": sklearn.__version__}
 
     def save(self, folder: str | Path) -> Path:
-        """Write the model folder atomically (a half-written model is never loaded)."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        joblib.dump({"vectorizer": self.vectorizer_, "classifier": self.classifier_, "binarizer": self.binarizer_},
-                    staging / "model.joblib", compress=3)
-        meta = {**self.to_dict(), "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        (staging / "model.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        if folder.exists():
-            for child in folder.iterdir():
-                child.unlink()
-            folder.rmdir()
-        os.replace(staging, folder)
+        """Write the model to ``folder``: a new folder, an empty one, or a model folder it replaces.
+
+        The model is written to a temporary folder beside ``folder`` and renamed into place; an
+        older model is moved aside first and deleted only once the new one is in place, so a
+        failure at any point leaves the old model whole (a half-written model is never loaded).
+        A folder holding other files is refused (:func:`check_model_folder`).
+        """
+        if not hasattr(self, "classifier_"):
+            raise InputError("the model is not trained yet")
+        folder = check_model_folder(folder)
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-new-", dir=folder.parent))
+        except OSError as exc:
+            raise InputError(f"cannot write the model to {folder}: {exc.strerror or exc}; choose a folder you "
+                             "can write to") from None
+        try:
+            joblib.dump({"vectorizer": self.vectorizer_, "classifier": self.classifier_,
+                         "binarizer": self.binarizer_}, staging / "model.joblib", compress=3)
+            meta = {**self.to_dict(), "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            (staging / "model.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            self._move_into_place(staging, folder)
+        except OSError as exc:
+            raise InputError(f"cannot write the model to {folder}: {exc.strerror or exc}; the folder was left "
+                             "as it was") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)    # gone already when the rename succeeded
         return folder
+
+    @staticmethod
+    def _move_into_place(staging: Path, folder: Path) -> None:
+        """Rename ``staging`` to ``folder``, moving an older model aside until the new one is there."""
+        if not folder.exists():
+            os.rename(staging, folder)
+            return
+        aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
+        old = aside / folder.name
+        os.rename(folder, old)
+        try:
+            os.rename(staging, folder)
+        finally:
+            if not folder.exists():             # the new model did not get in: put the old one back
+                os.rename(old, folder)
+        # Delete only model files: anything else put there since the check stays, folder and all.
+        try:
+            for name in MODEL_FILES:
+                (old / name).unlink(missing_ok=True)
+            old.rmdir()
+            aside.rmdir()
+        except OSError:
+            pass
 
     @classmethod
     def load(cls, folder: str | Path) -> "TextModel":

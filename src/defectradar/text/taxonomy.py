@@ -16,7 +16,7 @@ import yaml
 
 from defectradar.errors import InputError
 from defectradar.text.normalise import resource_text
-from defectradar.user_files import read_user_text
+from defectradar.user_files import load_user_yaml, read_user_text, shown
 
 LANGS = ("zh", "en")
 _MODE_KEYS = {"id", "name", "description", "components", "problems", "phrases", "severity", "beats",
@@ -74,7 +74,7 @@ def _patterns(value, where: str) -> dict[str, tuple[str, ...]]:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise InputError(f"{where}.{lang}: pattern {pattern!r} is not a valid regular expression ({exc})") from None
+                raise InputError(f"{where}.{lang}: pattern {shown(pattern)} is not a valid regular expression ({exc})") from None
         result[lang] = tuple(items)
     return result
 
@@ -90,7 +90,7 @@ def _texts(value, where: str) -> dict[str, str]:
 def parse_taxonomy(text: str, origin: str) -> Taxonomy:
     """Validate and load a taxonomy; errors name the file, the mode and the key."""
     try:
-        doc = yaml.safe_load(text)
+        doc = load_user_yaml(text, origin)
     except yaml.YAMLError as exc:
         raise InputError(f"{origin}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("modes"), list) or not doc["modes"]:
@@ -109,7 +109,7 @@ def parse_taxonomy(text: str, origin: str) -> Taxonomy:
             raise InputError(f"{where} is not a mapping")
         mode_id = entry.get("id")
         if not isinstance(mode_id, str) or not _ID.match(mode_id):
-            raise InputError(f"{where}: 'id' must be lower-case letters, digits and _ (got {mode_id!r})")
+            raise InputError(f"{where}: 'id' must be lower-case letters, digits and _ (got {shown(mode_id)})")
         where = f"{origin}: mode {mode_id!r}"
         if mode_id in seen:
             raise InputError(f"{where} appears twice")
@@ -134,7 +134,7 @@ def parse_taxonomy(text: str, origin: str) -> Taxonomy:
     for mode in modes:
         for other in mode.beats:
             if other not in seen:
-                raise InputError(f"{origin}: mode {mode.id!r}: 'beats' names unknown mode {other!r}")
+                raise InputError(f"{origin}: mode {mode.id!r}: 'beats' names unknown mode {shown(other)}")
     return Taxonomy(str(doc.get("name") or Path(origin).stem), tuple(modes), shared,
                     hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
 

@@ -82,8 +82,8 @@ def _exchange_reason(claim: Claim, p: Params) -> dict | None:
     covered, values = warranty(claim, p, MAIN_UNIT)
     if not covered:
         return None
-    repairs = claim.repairs(claim.mode)
-    if claim.mode in p["performance_fault_modes"] and len(repairs) >= p["repairs_before_exchange"]:
+    if claim.mode in p["performance_fault_modes"] and claim.repair_count(claim.mode) >= p["repairs_before_exchange"]:
+        repairs = claim.repairs(claim.mode)
         return {**values, "reason": "repairs", "repairs": len(repairs),
                 "repair_dates": ", ".join(e.date.isoformat() for e in repairs)}
     if claim.event.days_out_of_service > p["parts_delay_days"]:
@@ -123,9 +123,9 @@ def accessory_exchange(claim: Claim, p: Params) -> Entitlement | None:
     covered, values = warranty(claim, p, part)
     if not covered:
         return None
-    exchanges = [e for e in claim.prior if e.type == "exchange" and (e.component or "") == part]
-    if len(exchanges) >= p["accessory_exchanges_before_refund"]:
-        return Entitlement(("refund",), {**values, "exchanges": len(exchanges)})
+    exchanges = claim.exchanges_of(part)
+    if exchanges >= p["accessory_exchanges_before_refund"]:
+        return Entitlement(("refund",), {**values, "exchanges": exchanges})
     return Entitlement(("exchange",), values)
 
 

@@ -51,10 +51,11 @@ def proven_defect(claim: Claim, p: Params) -> Entitlement | None:
 
 @remedy_logic("eu_sale.reappeared")
 def reappeared(claim: Claim, p: Params) -> Entitlement | None:
-    attempts = claim.claims(claim.mode, types=("repair", "exchange"))
+    attempts = claim.claim_count(claim.mode, types=("repair", "exchange"))
     if _liable(claim, p) and attempts:
-        return Entitlement(_secondary(claim), {**_values(claim, p), "attempts": len(attempts),
-                                               "last_attempt": attempts[-1].date.isoformat()},
+        last = claim.last_claim(claim.mode, types=("repair", "exchange"))
+        return Entitlement(_secondary(claim), {**_values(claim, p), "attempts": attempts,
+                                               "last_attempt": last.date.isoformat()},
                            proof_needed=not _within(claim, p, "presumption_months"))
     return None
 
@@ -63,14 +64,15 @@ def reappeared(claim: Claim, p: Params) -> Entitlement | None:
 def not_done(claim: Claim, p: Params) -> Entitlement | None:
     if not _liable(claim, p):
         return None
-    refused = claim.claims(claim.mode, types=("refused",))
-    slow = [e for e in (*claim.claims(claim.mode, types=("repair",)), claim.event)
-            if e.type == "repair" and e.days_out_of_service > p["reasonable_days"]]
-    if not refused and not slow:
+    refused = claim.last_claim(claim.mode, types=("refused",))
+    limit = p["reasonable_days"]
+    slow = (claim.event if claim.event.type == "repair" and claim.event.days_out_of_service > limit
+            else claim.last_slow_repair(claim.mode, limit))
+    if refused is None and slow is None:
         return None
-    why = (f"refused on {refused[-1].date}" if refused else
-           f"{slow[-1].days_out_of_service} days out of service on {slow[-1].date}")
-    return Entitlement(_secondary(claim), {**_values(claim, p), "why": why, "limit": p["reasonable_days"]},
+    why = (f"refused on {refused.date}" if refused is not None else
+           f"{slow.days_out_of_service} days out of service on {slow.date}")
+    return Entitlement(_secondary(claim), {**_values(claim, p), "why": why, "limit": limit},
                        proof_needed=not _within(claim, p, "presumption_months"))
 
 
@@ -83,7 +85,9 @@ def serious(claim: Claim, p: Params) -> Entitlement | None:
 
 @remedy_logic("eu_sale.inconvenience")
 def inconvenience(claim: Claim, p: Params) -> Entitlement | None:
-    wipes = [e for e in claim.prior if e.data_wiped]
-    if _liable(claim, p) and wipes:
+    if not _liable(claim, p):
+        return None
+    wipes = claim.data_wipes()
+    if wipes:
         return Entitlement((), {"wipes": len(wipes), "dates": ", ".join(e.date.isoformat() for e in wipes)})
     return None

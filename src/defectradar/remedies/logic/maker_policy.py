@@ -26,7 +26,7 @@ def _covered(claim: Claim, p: Params) -> tuple[bool, dict]:
 @remedy_logic("policy.first_failure")
 def first_failure(claim: Claim, p: Params) -> Entitlement | None:
     covered, values = _covered(claim, p)
-    if covered and not claim.claims(claim.mode):
+    if covered and not claim.claim_count(claim.mode):
         return Entitlement(tuple(p["first_failure_remedies"]), values, citation=p.reference("first_failure_remedies"))
     return None
 
@@ -34,8 +34,8 @@ def first_failure(claim: Claim, p: Params) -> Entitlement | None:
 @remedy_logic("policy.repeat_failure")
 def repeat_failure(claim: Claim, p: Params) -> Entitlement | None:
     covered, values = _covered(claim, p)
-    earlier = claim.claims(claim.mode)
+    earlier = claim.claim_count(claim.mode)
     if covered and earlier:
-        return Entitlement(tuple(p["repeat_failure_remedies"]), {**values, "claims": len(earlier)},
+        return Entitlement(tuple(p["repeat_failure_remedies"]), {**values, "claims": earlier},
                            citation=p.reference("repeat_failure_remedies"))
     return None
