@@ -54,6 +54,15 @@ def _timezone(value: str) -> str:
     return value
 
 
+def _region(value: str) -> str:
+    import phonenumbers  # only to check the code
+
+    code = value.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} is not a region code libphonenumber knows (use e.g. CN, US, DE)")
+    return code
+
+
 def _handles(value: str) -> tuple[str, ...]:
     return tuple(h.strip().lstrip("@") for h in value.split(",") if h.strip())
 
@@ -105,6 +114,13 @@ SETTINGS: tuple[Setting, ...] = (
             "at most the batch in flight (which a rerun then completes)."),
     Setting("max_text_chars", "100000", _positive_int,
             "Longest text accepted in one field; longer rows are quarantined."),
+    Setting("max_record_lines", "200", _positive_int,
+            "Most lines one quoted field of a delimited file may span. A quote still open after "
+            "that many lines (or at the end of the file) is taken for a stray quote: its row is "
+            "quarantined on its own line and reading resumes at the next line."),
+    Setting("phone_region", "CN", _region,
+            "Region (ISO 3166 code) of phone numbers written without a country code, for finding and "
+            "tokenising them; NHTSA files always use US."),
     Setting("timezone", "UTC", _timezone,
             "Time zone assumed for dates without one in generic files (`--tz` overrides per ingest). "
             "Weibo files default to Asia/Shanghai and NHTSA files to America/New_York."),
@@ -136,6 +152,8 @@ class Settings:
     lock_timeout: float
     batch_rows: int
     max_text_chars: int
+    max_record_lines: int
+    phone_region: str
     timezone: str
     memory_limit: str
     ingest_memory_limit: str

@@ -11,10 +11,23 @@ from __future__ import annotations
 
 
 class DefectRadarError(Exception):
-    """Root of all defectradar errors; the message is shown to users as is."""
+    """Root of all defectradar errors; the message is shown to users as is.
+
+    Messages often quote what the user gave (a value, a column name); a personal identifier
+    in one is replaced by its kind (``<a phone number>``) here, once for every error, since
+    messages are printed, stored with failed runs and pasted into bug reports.
+    """
 
     exit_code = 1
     http_status = 500
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            # Imported here: every module imports errors, and masking needs the identifiers.
+            from defectradar.ingest.masking import mask_identifiers
+
+            args = (mask_identifiers(args[0]),)
+        super().__init__(*args)
 
 
 class InputError(DefectRadarError, ValueError):
@@ -34,6 +47,14 @@ class UnknownFormatError(InputError):
 
 class UnreadableFileError(InputError):
     """A file is missing, unreadable or not in the format it claims to be."""
+
+
+class IngestAccountingError(DefectRadarError):
+    """The rows read and refused do not account for every line of a file: rows may be lost.
+
+    Not an input error: the file may be fine and the reader wrong, so it exits 1 and asks for a
+    report rather than telling the user to fix the file.
+    """
 
 
 class StoreError(DefectRadarError):

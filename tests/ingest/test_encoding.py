@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from defectradar.errors import UnknownFormatError
 from defectradar.ingest.encoding import (
     Encoding,
-    Utf8Transcoder,
+    SourceStream,
     detect_encoding,
     encoding_by_name,
     read_sample,
@@ -90,7 +90,7 @@ def test_read_sample_reads_at_most_size_bytes(tmp_path):
 def transcode(tmp_path, data: bytes, encoding: Encoding, chunk_bytes: int) -> str:
     path = tmp_path / "input.csv"
     path.write_bytes(data)
-    stream = Utf8Transcoder(path, encoding, chunk_bytes=chunk_bytes)
+    stream = SourceStream(path, encoding, chunk_bytes=chunk_bytes)
     try:
         output = stream.read()
     finally:
@@ -120,7 +120,7 @@ def test_undecodable_bytes_become_replacement_characters(tmp_path):
 def test_transcoder_works_under_a_text_wrapper_with_small_reads(tmp_path):
     path = tmp_path / "input.csv"
     path.write_bytes(SIMPLIFIED.encode("gb18030"))
-    with io.TextIOWrapper(io.BufferedReader(Utf8Transcoder(path, Encoding("gb18030", 0), 4), 16),
+    with io.TextIOWrapper(io.BufferedReader(SourceStream(path, Encoding("gb18030", 0), 4), 16),
                           encoding="utf-8") as reader:
         assert reader.read() == SIMPLIFIED
 
@@ -132,7 +132,7 @@ def test_transcoder_round_trips_any_text(tmp_path_factory, text, codec, chunk_by
     data = text.encode(codec)
     path = tmp_path_factory.mktemp("t") / "f"
     path.write_bytes(data)
-    with Utf8Transcoder(path, Encoding(codec, 0), chunk_bytes=chunk_bytes) as stream:
+    with SourceStream(path, Encoding(codec, 0), chunk_bytes=chunk_bytes) as stream:
         assert stream.read().decode("utf-8") == text
 
 

@@ -42,14 +42,35 @@ def test_jsonl_ingest_with_retweets_and_tokens(store, tmp_path, query):
     path.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in (repost, original)) + "\n")
     result = ingest_file(store, path)
     assert result.source_type == "weibo"
-    assert (result.rows_read, result.rows_inserted, result.rows_duplicate) == (3, 2, 1)
+    # Two posts in the file; the copy of the original inside the repost is not a third row.
+    assert (result.rows_read, result.rows_inserted, result.rows_duplicate, result.originals_added) == (2, 2, 0, 0)
     rows = {r["source_id"]: r for r in query("SELECT * FROM reports")}
     assert set(rows) == {"4817000000000002", "4817000000000003"}
     assert str(rows["4817000000000002"]["created_at"]) == "2022-09-21 02:00:00"
     assert rows["4817000000000003"]["engagement"] == 6
     dumped = json.dumps(rows, default=str, ensure_ascii=False)
     assert "原作者" not in dumped and "转发者" not in dumped      # handle and mention tokenised
-    assert json.loads(rows["4817000000000003"]["extra"])["retweet_of"] == "4817000000000002"
+    assert rows["4817000000000003"]["repost_of"] == rows["4817000000000002"]["report_id"]
+    # A repost is engagement, not a complaint: the analyses read the original only.
+    complaints = query("SELECT source_id FROM reports_labelled")
+    assert [r["source_id"] for r in complaints] == ["4817000000000002"]
+    assert {r["source_id"] for r in query("SELECT source_id FROM posts_labelled")} == set(rows)
+
+
+def test_a_repost_stores_its_original_once_and_links_to_it(store, tmp_path, query):
+    """Issue 12 item 4: a repost of post 1001 stored 1001 a second time (same source_id)."""
+    original = _post("1001", "小米11 WiFi 打不开了", user={"id": 5}, reposts_count=None,
+                     comments_count=None, attitudes_count=None)
+    reposts = [_post(str(2000 + i), "转发微博", retweeted_status=original, user={"id": 10 + i}) for i in range(3)]
+    path = tmp_path / "reposts.jsonl"
+    path.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in reposts) + "\n")
+    result = ingest_file(store, path)
+    assert (result.rows_read, result.rows_inserted, result.rows_duplicate, result.originals_added) == (3, 3, 0, 1)
+    assert query("SELECT source_id, count(*) n FROM reports GROUP BY 1 HAVING n > 1") == []
+    complaints = query("SELECT source_id, engagement FROM reports_labelled")
+    assert complaints == [{"source_id": "1001", "engagement": 3}]    # its three reposts, seen in the store
+    again = ingest_file(store, path, force=True)
+    assert (again.rows_inserted, again.rows_duplicate, again.originals_added) == (0, 3, 0)
 
 
 def test_api_page_shapes(store, tmp_path, query):

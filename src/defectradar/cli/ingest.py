@@ -96,6 +96,9 @@ def _report(result: IngestResult) -> None:
         err.print(f"[green]{name}[/] ({result.source_type}): {result.rows_read:,} rows read, "
                   f"{result.rows_inserted:,} new, {result.rows_duplicate:,} already stored, "
                   f"{result.rows_quarantined:,} quarantined in {result.seconds:.1f} s")
+        if result.originals_added:
+            err.print(f"  {result.originals_added:,} original posts stored from inside reposts (reposts count "
+                      "as their engagement, not as complaints)")
         if result.message:
             err.print(f"[yellow]warning:[/] {escape(result.message)}")
 

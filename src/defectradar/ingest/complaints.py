@@ -46,7 +46,7 @@ REPORT_COLUMNS = (
     ("engagement", pa.int64()), ("region", pa.string()), ("device_token", pa.string()),
     ("url", pa.string()), ("extra", pa.string()), ("label_source", pa.string()),
     ("confidence", pa.float64()), ("labels", pa.string()), ("classifier", pa.string()),
-    ("ingest_run", pa.string()), ("ingested_at", pa.timestamp("us")),
+    ("ingest_run", pa.string()), ("ingested_at", pa.timestamp("us")), ("repost_of", pa.string()),
 )
 
 _REPORT_ID_SQL = """
@@ -128,12 +128,19 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
     source = field_column(table, "source")
     source = pc.fill_null(source, ctx.source) if source is not None else constant(ctx.source, rows, pa.string())
     source_id = field_column(table, "source_id")
-    source_id = source_id if source_id is not None else _nulls(rows)
+    # Before the report id is made from it: an id may be a phone number, and an md5 of one is
+    # no secret (every mobile number can be hashed in minutes).
+    source_id = p.redact_record_ids(source_id) if source_id is not None else _nulls(rows)
     created = kept(created, pa.timestamp("us"))
 
     ids = ctx.sql(_REPORT_ID_SQL, batch=pa.table({
         "source": source, "source_id": source_id, "text": text,
         "created_at": created, "author_token": author_token}))["report_id"]
+    reposted = field_column(table, "repost_of")
+    if reposted is not None:   # the original's report id, made as its own row's would be
+        reposted = p.redact_record_ids(reposted)
+        reposted = ctx.sql("SELECT CASE WHEN original IS NOT NULL THEN md5(source || chr(31) || original) END AS id "
+                           "FROM batch", batch=pa.table({"source": source, "original": reposted}))["id"]
 
     components = _json_lists(field_column(table, "components"), rows)
     source_severity = field_column(table, "source_severity")
@@ -158,6 +165,7 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
         "extra": extra_json(table, p), "label_source": _nulls(rows),
         "confidence": _nulls(rows, pa.float64()),
         "ingest_run": constant(ctx.run_id, rows, pa.string()), "ingested_at": ingested,
+        "repost_of": reposted if reposted is not None else _nulls(rows),
     }
     result = pa.table({name: out[name].cast(kind) for name, kind in REPORT_COLUMNS})
     if ctx.classifier is not None:

@@ -16,12 +16,15 @@ import pyarrow.compute as pc
 from defectradar.config import Settings
 from defectradar.domain.catalog import Catalog
 from defectradar.ingest.fields import pii_kind
+from defectradar.ingest.identifiers import MAYBE_IDENTIFIER
+from defectradar.ingest.masking import mask_identifiers
 from defectradar.ingest.pseudonymise import Pseudonymiser
 from defectradar.ingest.reading import (
     RAW_PREVIEW_CHARS,
     ROW,
     RawBatch,
     Rejection,
+    flatten,
     preview,
 )
 
@@ -111,9 +114,15 @@ class RowErrors:
         return pa.array(keep, pa.bool_())
 
     def rejections(self, pseudonymiser: Pseudonymiser) -> list[Rejection]:
-        """Rejections carrying the row as read, identifiers scrubbed (quarantine is a table too)."""
+        """Rejections carrying the row as read, identifiers scrubbed (quarantine is a table too).
+
+        Reasons and field names are masked too: a reason may quote the value it refuses
+        (``'13812345678' is not a date``) and a headerless file's "column names" are data.
+        """
         table = self.batch.table
-        result = [replace(r, raw=scrub_row(r.cells, pseudonymiser) if r.cells is not None
+        safe = _SafeText()
+        result = [replace(r, reason=safe(r.reason), field=safe(r.field),
+                          raw=scrub_row(r.cells, pseudonymiser) if r.cells is not None
                           else scrub_text(r.raw, pseudonymiser), cells=None)
                   for r in self.batch.rejections]
         if not self.errors:
@@ -125,8 +134,23 @@ class RowErrors:
         rows = picked.drop_columns([ROW]).to_pylist()
         for index, number, row in zip(indices, numbers, rows):
             field_name, reason = self.errors[index]
-            result.append(Rejection(number, reason, scrub_row(row, pseudonymiser), field_name))
+            result.append(Rejection(number, safe(reason), scrub_row(row, pseudonymiser), safe(field_name)))
         return result
+
+
+class _SafeText:
+    """:func:`mask_identifiers` with a cache: a bad mapping gives a million equal reasons."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, text: str | None) -> str | None:
+        if text is None or not MAYBE_IDENTIFIER.search(text):
+            return text
+        masked = self._seen.get(text)
+        if masked is None:
+            masked = self._seen[text] = mask_identifiers(text)
+        return masked
 
 
 def scrub_row(row: dict[str, object], pseudonymiser: Pseudonymiser) -> str:
@@ -138,23 +162,34 @@ def scrub_row(row: dict[str, object], pseudonymiser: Pseudonymiser) -> str:
         label = name.removeprefix("extra:")
         kind = _FIELD_PII.get(name) or pii_kind(label)
         text = str(value)[:RAW_PREVIEW_CHARS]   # cut first: a refused row may be a huge field
+        if MAYBE_IDENTIFIER.search(label):     # a headerless file's first row named the columns
+            label = pseudonymiser.redact(label)
         if kind and text.strip():
             clean[label] = pseudonymiser.token(kind, text)
         else:
-            clean[label] = pseudonymiser.redact(text) if _MAYBE_IDENTIFIER.search(text) else text
+            clean[label] = pseudonymiser.redact(text) if MAYBE_IDENTIFIER.search(text) else text
     return preview(json.dumps(clean, ensure_ascii=False))
 
 
-# Python's form of identifiers.CANDIDATE (its \d already covers full-width digits).
-_MAYBE_IDENTIFIER = re.compile(r"\d(?:\D{0,4}\d){5,}|[@＠]")
-_JSON_PAIR = re.compile(r'"([^"\\]{1,60})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
+# A key and its value, an unterminated last string included (a line cut short).
+_JSON_PAIR = re.compile(r'"([^"\\]{1,60})"\s*:\s*("(?:[^"\\]|\\.)*"?|-?\d+)')
 
 
 def scrub_text(text: str | None, pseudonymiser: Pseudonymiser) -> str | None:
-    """An unparsed row (bad JSON, undecodable bytes) with identifiers and PII-named JSON values
-    (``"screen_name": "..."``) replaced by tokens."""
+    """An unparsed row (bad JSON, undecodable bytes) with its personal data replaced by tokens.
+
+    A JSON line cut short (``{"user": {"id": 1987654321, "screen_name": "张三``) is closed and
+    parsed, so its fields are scrubbed by name and path like any row's.  What cannot be
+    parsed even so has PII-named values tokenised, an unterminated last string included,
+    identifiers in the rest redacted, and any long digit run left (a uid under an unknown
+    key) masked.
+    """
     if text is None:
         return None
+    text = text[:RAW_PREVIEW_CHARS]
+    repaired = _parse_truncated_json(text)
+    if isinstance(repaired, dict):
+        return scrub_row(flatten(repaired), pseudonymiser)
 
     def token_pair(match: re.Match) -> str:
         kind = pii_kind(match.group(1))
@@ -162,7 +197,46 @@ def scrub_text(text: str | None, pseudonymiser: Pseudonymiser) -> str | None:
             return match.group(0)
         return f'"{match.group(1)}": "{pseudonymiser.token(kind, match.group(2).strip(chr(34)))}"'
 
-    return preview(pseudonymiser.redact(_JSON_PAIR.sub(token_pair, text[:RAW_PREVIEW_CHARS])))
+    scrubbed = pseudonymiser.redact(_JSON_PAIR.sub(token_pair, text))
+    return preview(_LONG_DIGITS.sub("<digits>", scrubbed))
+
+
+_LONG_DIGITS = re.compile(r"(?<![0-9a-f_])\d{7,}(?![0-9a-f])")
+
+
+def _parse_truncated_json(text: str):
+    """The object a JSON text cut short would have been, closed at the cut; None if no luck."""
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return None
+    closers: list[str] = []
+    in_string = escaped = False
+    for char in stripped:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            closers.append("}" if char == "{" else "]")
+        elif char in "}]" and closers:
+            closers.pop()
+    base = stripped[:-1] if escaped else stripped
+    base = base + '"' if in_string else base
+    tail = "".join(reversed(closers))
+    for candidate in (base + tail, base + ": null" + tail, base.rstrip(",: ") + tail,
+                      base.rsplit(",", 1)[0] + tail):
+        try:
+            value = json.loads(candidate)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
 
 
 _FIELD_PII = {"author": "user", "device_id": "device", "user.id": "user", "user.screen_name": "user",
@@ -179,6 +253,8 @@ def extra_json(table: pa.Table, pseudonymiser: Pseudonymiser) -> pa.Array:
         label = name.removeprefix("extra:")
         column = table.column(name).combine_chunks().cast(pa.string())
         kind = pii_kind(label)
+        if MAYBE_IDENTIFIER.search(label):     # a headerless file's first row named the columns
+            label = pseudonymiser.redact(label)
         columns.append((label, pseudonymiser.token_column(kind, column) if kind
                         else pseudonymiser.redact_column(column)))
     labels = [label for label, _ in columns]
@@ -188,3 +264,36 @@ def extra_json(table: pa.Table, pseudonymiser: Pseudonymiser) -> pa.Array:
         obj = {k: v for k, v in zip(labels, row) if v not in (None, "")}
         out.append(json.dumps(obj, ensure_ascii=False) if obj else None)
     return pa.array(out, pa.string())
+
+
+# Columns that never hold what a user wrote: keys and tokens we made, codes from closed
+# vocabularies, labels, timestamps; and free text the normalisers have already redacted.
+_MADE_HERE = frozenset({
+    "report_id", "event_id", "sales_id", "device_token", "author_token", "source_type", "lang",
+    "severity", "source_severity", "label_source", "labels", "classifier", "failure_modes", "failure_mode",
+    "action", "product_id", "ingest_run", "repost_of", "text", "title", "fault", "extra", ROW,
+    "source_id",     # redacted by the normalisers before ids are made from it (redact_record_ids)
+})
+
+
+def scrub_free_columns(table: pa.Table, pseudonymiser: Pseudonymiser) -> pa.Table:
+    """Every other string column (and list of strings) of a table about to be stored, redacted.
+
+    The normalisers redact the fields they know hold free text; this is the shared net under
+    them, at the one door every row passes, for the fields nobody thought would hold a phone
+    number (``product`` "小米11 13712345678", a ``region`` holding an ID number, a ``channel``
+    holding an e-mail).  Only values that may hold an identifier reach Python.
+    """
+    for index, name in enumerate(table.column_names):
+        if name in _MADE_HERE:
+            continue
+        column = table.column(name)
+        kind = column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            table = table.set_column(index, name, pseudonymiser.redact_column(column))
+        elif pa.types.is_list(kind) and pa.types.is_string(kind.value_type):
+            array = column.combine_chunks()
+            values = pseudonymiser.redact_column(array.values) if len(array.values) else array.values
+            table = table.set_column(index, name, pa.ListArray.from_arrays(array.offsets, values,
+                                                                           mask=array.is_null()))
+    return table

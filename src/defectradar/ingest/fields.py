@@ -51,6 +51,8 @@ REPORT_FIELDS = (
     Field("likes", ("like_count", "attitudes_count", "点赞数", "点赞"), False, "likes"),
     Field("reposts", ("reposts_count", "shares", "retweets", "转发数", "转发"), False, "shares"),
     Field("comments", ("comments_count", "replies", "回复数", "评论数"), False, "comments"),
+    Field("repost_of", ("retweet_of", "reposted_from", "retweeted_id", "转发自", "原微博"), False,
+          "the source id of the post this one reposts: a repost counts as engagement, not a complaint"),
 )
 
 SERVICE_FIELDS = (
@@ -101,11 +103,35 @@ _PII_COLUMNS = (
 )
 
 
+# Parents whose ``name`` names a thing, not a person (``product.name``, ``shop.name``).
+_THING_PARENTS = re.compile(r"(?:^|_)(?:product|brand|model|device|goods|item|sku|store|shop|center|centre|"
+                            r"company|org|organisation|organization|file|category|tag|topic|region|city|province|"
+                            r"country|source|platform|app|client|part|component|fault|status|type|event|policy)s?$",
+                            re.I)
+
+# Parents whose ``id`` is a person's account (``buyer.id``); ``order.id`` is not.
+_PERSON_PARENTS = re.compile(r"(?:^|_)(?:user|author|owner|buyer|customer|contact|reporter|member|account|"
+                             r"consumer|complainant|poster|sender|creator|person|profile)s?$", re.I)
+
+
 def pii_kind(column: str) -> str | None:
-    """The token kind for a column whose name says it holds personal data, else None."""
+    """The token kind for a column whose name says it holds personal data, else None.
+
+    Nested JSON fields arrive dotted (``contact.name``, ``user.id``): the path is read as one
+    name (``contact_name``, ``user_id``), and a bare ``name`` or ``id`` under any parent that
+    is not a thing (``buyer.name``), and an ``id`` under a person (``reporter.id``), are personal too.
+    """
+    joined = column.replace(".", "_")
     for pattern, kind in _PII_COLUMNS:
-        if pattern.search(column):
+        if pattern.search(joined):
             return kind
+    if "." in column:
+        parent, _, leaf = column.rpartition(".")
+        parent = parent.rpartition(".")[2]
+        if leaf.lower() == "name" and not _THING_PARENTS.search(parent):
+            return "name"
+        if leaf.lower() in ("id", "idstr", "uid", "mid") and _PERSON_PARENTS.search(parent):
+            return "user"
     return None
 
 
@@ -122,6 +148,17 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
+def shown_columns(columns: list[str], limit: int = 30) -> str:
+    """A file's column names for a one-line message: each cut short, at most ``limit`` of them.
+
+    A file without a header row, or with a runaway first line, has data for "column names".
+    """
+    def one(name: str) -> str:
+        return name if len(name) <= 40 else name[:40] + "…"
+    names = ", ".join(one(c) for c in columns[:limit])
+    return names + (f" and {len(columns) - limit} more" if len(columns) > limit else "")
+
+
 def resolve_columns(columns: list[str], fields: tuple[Field, ...], mapping: dict[str, str],
                     where: str) -> dict[str, str]:
     """``{our field: file column}`` for one file; explains any missing or unknown name."""
@@ -132,7 +169,7 @@ def resolve_columns(columns: list[str], fields: tuple[Field, ...], mapping: dict
                              f"{', '.join(sorted(known))}")
         if column not in columns:
             raise InputError(f"--map {name}={column}: {where} has no column {column!r}; its columns "
-                             f"are {', '.join(columns)}")
+                             f"are {shown_columns(columns)}")
     lowered = {c.lower().strip(): c for c in columns}
     resolved: dict[str, str] = {}
     taken = set(mapping.values())
@@ -149,8 +186,8 @@ def resolve_columns(columns: list[str], fields: tuple[Field, ...], mapping: dict
     missing = [f.name for f in fields if f.required and f.name not in resolved]
     if missing:
         raise InputError(
-            f"{where}: no column for {', '.join(missing)}; its columns are {', '.join(columns)}. "
-            f"Name one with --map {missing[0]}=COLUMN"
+            f"{where}: no column for {', '.join(missing)} in the header (line 1); its columns are "
+            f"{shown_columns(columns)}. Name one with --map {missing[0]}=COLUMN"
         )
     return resolved
 

@@ -18,20 +18,16 @@ from typing import Callable, Iterator
 
 from defectradar.errors import InputError, UnknownFormatError
 from defectradar.ingest.context import IngestContext, Normalised
+from defectradar.ingest.delimited import read_delimited, sniff_dialect
 from defectradar.ingest.encoding import (
+    SAMPLE_BYTES,
     Encoding,
     detect_encoding,
     encoding_by_name,
     read_sample,
 )
 from defectradar.ingest.fields import Field, apply_mapping, resolve_columns
-from defectradar.ingest.reading import (
-    RawBatch,
-    read_delimited,
-    read_json_lines,
-    read_parquet,
-    sniff_dialect,
-)
+from defectradar.ingest.reading import RawBatch, read_json_lines, read_parquet
 
 
 @dataclass
@@ -84,6 +80,7 @@ class ReadOptions:
     mapping: dict[str, str] = field(default_factory=dict)
     batch_rows: int = 100_000
     delimiter: str | None = None
+    max_record_lines: int = 200
 
 
 @dataclass(frozen=True)
@@ -96,6 +93,8 @@ class SourceFormat:
     normalise: Callable[[RawBatch, IngestContext], Normalised]
     default_source: str
     default_timezone: str | None = None
+    # Region of phone numbers written without a country code (NHTSA's are American).
+    default_phone_region: str | None = None
 
 
 FORMATS: dict[str, SourceFormat] = {}
@@ -106,14 +105,24 @@ def register_format(fmt: SourceFormat) -> SourceFormat:
     return fmt
 
 
+# A first line longer than the sample is read to its end, up to this, so a delimited file's
+# header is never cut (a longer "line" is no header: a JSON document, or binary data).
+_LONGEST_FIRST_LINE = 16 << 20
+
+
 def take_sample(path: Path, encoding_name: str | None = None) -> Sample:
     head = read_sample(path)
+    if len(head) == SAMPLE_BYTES and b"\n" not in head and b"\r" not in head:
+        longer = read_sample(path, _LONGEST_FIRST_LINE)
+        end = min((i for i in (longer.find(b"\n"), longer.find(b"\r")) if i >= 0), default=-1)
+        if end >= 0:
+            head = longer[:end + SAMPLE_BYTES]
     encoding = encoding_by_name(encoding_name) if encoding_name else (
-        Encoding("binary", 0) if head[:4] == b"PAR1" else detect_encoding(head))
+        Encoding("binary", 0) if head[:4] == b"PAR1" else detect_encoding(head, complete=len(head) < SAMPLE_BYTES))
     if encoding.name == "binary":
         return Sample(path, head, encoding, "")
     decoder = codecs.getincrementaldecoder(encoding.name)(errors="replace")
-    text = decoder.decode(head[encoding.bom_bytes:], final=len(head) < 256 * 1024)
+    text = decoder.decode(head[encoding.bom_bytes:], final=len(head) < SAMPLE_BYTES)
     return Sample(path, head, encoding, text)
 
 
@@ -145,9 +154,11 @@ def container_of(sample: Sample) -> str:
     return "delimited"
 
 
-def read_tabular(sample: Sample, options: ReadOptions, fields: tuple[Field, ...]) -> Iterator[RawBatch]:
-    """Read any tabular container and rename its columns to ``fields`` (explicit map first)."""
-    kind = container_of(sample)
+def read_tabular(sample: Sample, options: ReadOptions, fields: tuple[Field, ...],
+                 container: str | None = None) -> Iterator[RawBatch]:
+    """Read a tabular container (``container``, else the one the content shows) and rename its
+    columns to ``fields`` (explicit map first)."""
+    kind = container or container_of(sample)
     if kind == "parquet":
         batches = read_parquet(sample.path, options.batch_rows)
     elif kind == "json":
@@ -156,7 +167,8 @@ def read_tabular(sample: Sample, options: ReadOptions, fields: tuple[Field, ...]
         dialect = sniff_dialect(sample.text, options.delimiter)
         if not sample.text.strip():
             return
-        batches = read_delimited(sample.path, sample.encoding, dialect, options.batch_rows)
+        batches = read_delimited(sample.path, sample.encoding, dialect, options.batch_rows,
+                                 options.max_record_lines)
     resolved: dict[str, str] | None = None
     for batch in batches:
         if resolved is None:
@@ -192,11 +204,13 @@ def looks_delimited(sample: Sample) -> bool:
     lines = sample.text.splitlines()[:5]
     if not lines:
         return False
+    if any(d in lines[0] for d in ",\t;|"):
+        return True
     try:
         csv.Sniffer().sniff("\n".join(lines), delimiters=",\t;|")
         return True
     except csv.Error:
-        return len(lines) >= 1 and "," in lines[0]
+        return False
 
 
 def first_record_fields(sample: Sample, delimiter: str) -> list[str]:

@@ -51,9 +51,12 @@ def _sniff_columns(fields):
     return sniff
 
 
-def _read(fields):
+def _read(fields, container: str | None = None):
+    """A reader of ``fields``; a format named for its container (csv, jsonl, parquet) reads
+    that container even when the content alone would say otherwise (a JSON line that is not
+    an object, say), so its rows are judged as such."""
     def read(sample: Sample, options: ReadOptions):
-        return read_tabular(sample, options, fields)
+        return read_tabular(sample, options, fields, container)
     return read
 
 
@@ -64,7 +67,7 @@ for _name, _container, _description in (
 ):
     register_format(SourceFormat(
         name=_name, target="reports", description=_description, sniff=_sniff_generic(_container),
-        read=_read(REPORT_FIELDS), normalise=normalise_reports, default_source=_name))
+        read=_read(REPORT_FIELDS, _container), normalise=normalise_reports, default_source=_name))
 
 register_format(SourceFormat(
     name="service-records", target="service_events",

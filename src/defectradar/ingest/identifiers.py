@@ -229,11 +229,17 @@ _IDENTIFIER_WORD = re.compile(r"(?:phone|tel|mobile|cell|call|contact|fax|imei|m
 _DOTTED_SHORT_GROUPS = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){2,}(?![\d.])")   # IP addresses, versions
 
 
-def _labelled_ordinary(masked: str, start: int) -> bool:
-    """Whether an order, tracking, case or serial label comes right before ``start``."""
+def _labelled_ordinary(masked: str, start: int, serial: bool = True) -> bool:
+    """Whether an order, tracking, case or (with ``serial``) serial label comes right before ``start``.
+
+    IMEIs and cards pass ``serial=False``: a Luhn-valid 15- or 16-digit number after "No." or
+    "#" is as likely a device's serial as a record's, and "Yes. No." ends sentences too.
+    """
     before = masked[max(0, start - 30):start]
     if _ORDER_LABEL.search(before):
         return True
+    if not serial:
+        return False
     label = _SERIAL_LABEL.search(before)
     return label is not None and not _IDENTIFIER_WORD.search(before, 0, label.start())
 
@@ -401,7 +407,7 @@ def _digit_windows(masked: str) -> Iterator[tuple[str, int, int, str]]:
                     start, end = groups[i][0], groups[j][1]
                     digits = "".join(masked[a:b] for a, b in groups[i:j + 1])
                     kind = _digit_kind(digits, sizes)
-                    if kind and not _labelled_ordinary(masked, start):
+                    if kind and not _labelled_ordinary(masked, start, serial=False):
                         found = (kind, start, end, digits, j)
             if found:
                 yield found[:4]

@@ -18,6 +18,7 @@ from typing import Iterator
 
 from defectradar.errors import UnreadableFileError
 from defectradar.ingest.complaints import normalise_reports
+from defectradar.ingest.delimited import Dialect, read_delimited
 from defectradar.ingest.formats import (
     ReadOptions,
     Sample,
@@ -25,15 +26,7 @@ from defectradar.ingest.formats import (
     first_record_fields,
     register_format,
 )
-from defectradar.ingest.reading import (
-    ROW,
-    Dialect,
-    RawBatch,
-    Rejection,
-    preview,
-    read_delimited,
-    rows_to_table,
-)
+from defectradar.ingest.reading import ROW, RawBatch, Rejection, preview, rows_to_table
 
 FIELDS = (
     "CMPLID", "ODINO", "MFR_NAME", "MAKETXT", "MODELTXT", "YEARTXT", "CRASH", "FAILDATE", "FIRE",
@@ -91,7 +84,8 @@ def read_nhtsa(sample: Sample, options: ReadOptions) -> Iterator[RawBatch]:
     dialect = Dialect("\t", header=False, names=tuple(_names(count)), quoting=False)
     pending: list[dict] = []            # rows of the ODINO still being read
     pending_number = 0
-    for batch in read_delimited(sample.path, sample.encoding, dialect, options.batch_rows):
+    for batch in read_delimited(sample.path, sample.encoding, dialect, options.batch_rows,
+                                options.max_record_lines):
         rejections = list(batch.rejections)
         merged, numbers = [], []
         columns = [c for c in batch.table.column_names if c != ROW]
@@ -127,4 +121,4 @@ register_format(SourceFormat(
     name="nhtsa", target="reports",
     description="NHTSA ODI complaints flat file (FLAT_CMPL: tab-separated, no header)",
     sniff=sniff_nhtsa, read=read_nhtsa, normalise=normalise_reports, default_source="nhtsa",
-    default_timezone="America/New_York"))
+    default_timezone="America/New_York", default_phone_region="US"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 import time
 import uuid
@@ -24,8 +25,8 @@ import defectradar.ingest.generic  # noqa: F401 - registers the built-in formats
 import defectradar.ingest.nhtsa  # noqa: F401
 import defectradar.ingest.weibo  # noqa: F401
 from defectradar.domain.catalog import Catalog, load_catalog
-from defectradar.errors import DefectRadarError, InputError, UnreadableFileError
-from defectradar.ingest.context import IngestContext, Normalised
+from defectradar.errors import DefectRadarError, IngestAccountingError, InputError, UnreadableFileError
+from defectradar.ingest.context import IngestContext, Normalised, scrub_free_columns
 from defectradar.ingest.formats import (
     ReadOptions,
     detect_format,
@@ -56,6 +57,7 @@ class IngestResult:
     rows_inserted: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    originals_added: int = 0   # posts stored from inside reposts (not rows of the file)
     seconds: float = 0.0
     message: str | None = None
 
@@ -78,10 +80,19 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise UnreadableFileError(f"{path}: no such file")
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise UnreadableFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UnreadableFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
         raise UnreadableFileError(f"{path}: is a folder; name the files inside it")
+    if not stat.S_ISREG(mode):
+        # A pipe would hang ingest until its writer quits, /dev/zero never ends, and neither
+        # can be hashed first or re-read on a rerun.
+        raise UnreadableFileError(f"{path}: is not a regular file (a pipe, device or socket); save the data "
+                                  "to a file and ingest that")
     if not os.access(path, os.R_OK):
         raise UnreadableFileError(f"{path}: permission denied")
 
@@ -146,11 +157,17 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
         with session.transaction() as con:
             key = resolve_key(con, settings)
             writer.sync_products(con, catalog, _now())
-        ctx = IngestContext(settings=settings, pseudonymiser=Pseudonymiser(key, settings.public_handles),
+        pseudonymiser = Pseudonymiser(key, settings.public_handles,
+                                      default_region=fmt.default_phone_region or settings.phone_region)
+        # A --map column name may be data (a file without a header row): the run record keeps
+        # it redacted, the same way every time, so reruns still match.
+        options["mapping"] = {field: pseudonymiser.redact(column) for field, column in options["mapping"].items()}
+        ctx = IngestContext(settings=settings, pseudonymiser=pseudonymiser,
                             catalog=catalog, source=source, source_type=fmt.name, timezone=zone,
                             run_id=str(uuid.uuid4()), now=_now(), date_order=date_order,
                             classifier=classifier or None)
-        batches = fmt.read(sample, ReadOptions(mapping=mapping or {}, batch_rows=settings.batch_rows))
+        batches = fmt.read(sample, ReadOptions(mapping=mapping or {}, batch_rows=settings.batch_rows,
+                                                max_record_lines=settings.max_record_lines))
         ready = prefetch(batches, lambda b: fmt.normalise(b, ctx))
         try:
             file_hash, size = digest.result()
@@ -275,13 +292,26 @@ class prefetch:
 def _write_batch(con, ctx: IngestContext, fmt, run: writer.RunRecord, batch: RawBatch,
                  normalised: Normalised, result: IngestResult) -> None:
     primary = {"reports": "reports", "service_events": "service_events", "sales": "sales"}[fmt.target]
+    tables = {name: scrub_free_columns(rows, ctx.pseudonymiser) for name, rows in normalised.tables.items()}
+    if batch.embedded:
+        # Originals found inside reposts: stored when new, never rows of the file, and one we
+        # cannot use is left out (the repost still names it), so nothing is quarantined.
+        added = writer.append(con, "reports", tables["reports"])
+        writer.add_originals(con, run.run_id, added)
+        result.originals_added += added
+        return
+    offered = tables[primary].num_rows if primary in tables else 0
+    if offered + len(normalised.rejections) != batch.rows_read:
+        raise IngestAccountingError(
+            f"{run.path}: a batch of {batch.rows_read:,} rows came out as {offered:,} rows to store and "
+            f"{len(normalised.rejections):,} refused; rows would be lost, so the run is stopped (please report it)")
     quarantine = writer.quarantine_rows(normalised.rejections, run_id=run.run_id, source_type=fmt.name,
                                         path=run.path, file_hash=run.file_hash, now=ctx.now)
-    inserted = offered = 0
-    for table_name, rows in normalised.tables.items():
+    inserted = 0
+    for table_name, rows in tables.items():
         count = writer.append(con, table_name, rows)
         if table_name == primary:
-            inserted, offered = count, rows.num_rows
+            inserted = count
     writer.append(con, "quarantine", quarantine)
     writer.add_counts(con, run.run_id, batch.rows_read, inserted, offered - inserted, len(normalised.rejections))
     result.rows_read += batch.rows_read

@@ -11,25 +11,20 @@ spreadsheet); JSON-lines files count lines from 1; Parquet files count rows from
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from defectradar.errors import UnreadableFileError
-from defectradar.ingest.encoding import Encoding, Utf8Transcoder
+from defectradar.ingest.encoding import Encoding, open_source
 
 ROW = "_row"
 RAW_PREVIEW_CHARS = 2000
-_BLOCK_BYTES = 1 << 20   # measured: 1 MiB blocks parse fastest and keep memory low
 
 
 @dataclass
@@ -48,10 +43,13 @@ class RawBatch:
     table: pa.Table                      # string columns and ``_row``
     rejections: list[Rejection] = field(default_factory=list)
     bytes_done: int = 0                  # source bytes consumed so far (for progress)
+    # True for rows that are not rows of the file but records found inside them (the
+    # originals reposts embed): stored when new, never counted as rows read.
+    embedded: bool = False
 
     @property
     def rows_read(self) -> int:
-        return self.table.num_rows + len(self.rejections)
+        return 0 if self.embedded else self.table.num_rows + len(self.rejections)
 
 
 def preview(raw: Any) -> str:
@@ -77,244 +75,21 @@ def unique_names(names: list[str]) -> list[str]:
     return result
 
 
-def _open_binary(path: Path, encoding: Encoding):
-    if encoding.is_utf8:
-        handle = open(path, "rb")
-        handle.seek(encoding.bom_bytes)
-        return handle
-    return Utf8Transcoder(path, encoding)
-
-
-def _position(handle) -> int:
-    return handle.consumed if isinstance(handle, Utf8Transcoder) else handle.tell()
-
-
-# -- delimited text ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Dialect:
-    delimiter: str
-    header: bool
-    names: tuple[str, ...]
-    quoting: bool = True     # False for formats such as NHTSA's that never quote fields
-
-
-def sniff_dialect(sample_text: str, delimiter: str | None = None, header: bool = True,
-                  names: list[str] | None = None) -> Dialect:
-    """The delimiter and column names of a delimited file from its decoded first bytes."""
-    if delimiter is None:
-        first_lines = "\n".join(sample_text.splitlines()[:20])
-        try:
-            delimiter = csv.Sniffer().sniff(first_lines, delimiters=",\t;|").delimiter
-        except csv.Error:
-            delimiter = ","
-    if names is None:
-        if not header:
-            raise ValueError("a file without a header needs column names")
-        reader = csv.reader(io.StringIO(sample_text), delimiter=delimiter)
-        first = next(reader, [])
-        names = unique_names(first)
-    return Dialect(delimiter, header, tuple(names))
-
-
-def split_cells(text: str, dialect: Dialect) -> dict[str, str]:
-    """A malformed row's fields by column name, so personal data in it can still be found."""
-    quoting = csv.QUOTE_MINIMAL if dialect.quoting else csv.QUOTE_NONE
-    values = next(csv.reader(io.StringIO(text), delimiter=dialect.delimiter, quoting=quoting), [])
-    names = list(dialect.names)
-    return {(names[i] if i < len(names) else f"field_{i + 1}"): v for i, v in enumerate(values)}
-
-
-def _decode_columns(table: pa.Table, rows: pa.Array, transcoded: str | None
-                    ) -> tuple[pa.Table, list[Rejection]]:
-    """Binary columns to strings; rows with undecodable bytes become rejections."""
-    bad = pa.array([False] * table.num_rows)
-    columns = {}
-    for name in table.column_names:
-        column = table.column(name).combine_chunks()
-        try:
-            columns[name] = column.cast(pa.string())
-        except pa.ArrowInvalid:
-            # Find the offending rows one by one: only happens for files with binary junk.
-            valid = []
-            for value in column.to_pylist():
-                try:
-                    valid.append(True if value is None else (value.decode("utf-8") is not None))
-                except UnicodeDecodeError:
-                    valid.append(False)
-            ok = pa.array(valid)
-            bad = pc.or_(bad, pc.invert(ok))
-            columns[name] = pc.if_else(ok, column, pa.scalar(None, pa.binary())).cast(pa.string())
-        if transcoded:
-            bad = pc.or_(bad, pc.fill_null(pc.match_substring(columns[name], "\ufffd"), False))
-    rejections = []
-    if pc.any(bad).as_py():
-        reason = (f"holds bytes that are not valid {transcoded}" if transcoded
-                  else "holds bytes that are not valid UTF-8 (binary data, or a file in another encoding: pass --encoding)")
-        for index in pc.indices_nonzero(bad).to_pylist():
-            cells = {n: (v.decode("utf-8", "backslashreplace") if isinstance(v := table.column(n)[index].as_py(), bytes) else v)
-                     for n in table.column_names}
-            rejections.append(Rejection(rows[index].as_py(), f"row {reason}", preview(cells), cells=cells))
-        keep = pc.invert(bad)
-        result = pa.table({**{n: pc.filter(c, keep) for n, c in columns.items()}, ROW: pc.filter(rows, keep)})
-        return result, rejections
-    return pa.table({**columns, ROW: rows}), rejections
-
-
-def read_delimited(path: Path, encoding: Encoding, dialect: Dialect, batch_rows: int) -> Iterator[RawBatch]:
-    """Stream a delimited file with Arrow's CSV reader (falls back to Python's csv module for
-    rows larger than Arrow's block, e.g. a multi-megabyte field)."""
-    names = list(dialect.names)
-    first_row = 2 if dialect.header else 1
-    invalid: dict[int, Rejection] = {}
-    expected = "the header has" if dialect.header else "the first row has"
-
-    def on_invalid(row) -> str:
-        invalid[row.number] = Rejection(
-            row.number, f"row has {row.actual_columns} fields where {expected} "
-            f"{row.expected_columns}", preview(row.text), cells=split_cells(row.text, dialect))
-        return "skip"
-
-    handle = _open_binary(path, encoding)
-    transcoded = None if encoding.is_utf8 else encoding.name
-    next_row = first_row
-    emitted_records = 0
-    # Arrow parses small blocks (fast, little memory); they are gathered into batch_rows batches.
-    pending: list[pa.Table] = []
-    pending_rejections: list[Rejection] = []
-    pending_rows = 0
-    try:
-        reader = pacsv.open_csv(
-            handle,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=_BLOCK_BYTES,
-                                           column_names=names, skip_rows=1 if dialect.header else 0),
-            parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=dialect.quoting,
-                                             quote_char='"' if dialect.quoting else False,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except pa.ArrowInvalid as exc:
-        handle.close()
-        if "straddl" in str(exc) or "block" in str(exc):
-            yield from _read_delimited_python(path, encoding, dialect, batch_rows, 0)
-            return
-        if "Empty CSV file" in str(exc):
-            return
-        raise UnreadableFileError(f"{path}: cannot parse as delimited text: {exc}") from None
-    try:
-        while True:
-            try:
-                chunk = reader.read_next_batch()
-            except StopIteration:
-                break
-            except pa.ArrowInvalid as exc:
-                if "straddl" not in str(exc):
-                    raise UnreadableFileError(f"{path}: cannot parse as delimited text: {exc}") from None
-                # A row larger than Arrow's block: finish with the Python reader.
-                if pending or pending_rejections:
-                    emitted_records += pending_rows
-                    yield _join(pending or [_empty(names)], pending_rejections, _position(handle))
-                # Rows already handed out are skipped; pending rejected rows are read again.
-                yield from _read_delimited_python(path, encoding, dialect, batch_rows, emitted_records)
-                return
-            numbers, next_row = _row_numbers(next_row, chunk.num_rows, invalid)
-            rejected = [invalid.pop(n) for n in sorted(k for k in invalid if k < next_row)]
-            table, bad = _decode_columns(pa.Table.from_batches([chunk]), numbers, transcoded)
-            pending.append(table)
-            pending_rejections.extend(rejected + bad)
-            pending_rows += chunk.num_rows + len(rejected)
-            if pending_rows >= batch_rows:
-                emitted_records += pending_rows
-                yield _join(pending, pending_rejections, _position(handle))
-                pending, pending_rejections, pending_rows = [], [], 0
-        pending_rejections.extend(invalid.pop(n) for n in sorted(invalid))
-        if pending or pending_rejections:
-            yield _join(pending or [_empty(names)], pending_rejections, _position(handle))
-    finally:
-        handle.close()
-
-
-def _join(tables: list[pa.Table], rejections: list[Rejection], done: int) -> RawBatch:
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
-    return RawBatch(table, rejections, done)
-
-
-def _row_numbers(first: int, count: int, invalid: dict[int, Rejection]) -> tuple[pa.Array, int]:
-    """Row numbers of ``count`` parsed rows starting at ``first``, skipping rows Arrow rejected."""
-    skipped = sorted(n for n in invalid if n >= first)
-    candidates = np.arange(first, first + count + len(skipped), dtype=np.int64)
-    if skipped:
-        candidates = candidates[~np.isin(candidates, np.asarray(skipped, dtype=np.int64))]
-    numbers = candidates[:count]
-    following = int(numbers[-1]) + 1 if count else first
-    return pa.array(numbers), following
-
-
-def _empty(names: list[str]) -> pa.Table:
-    return pa.table({**{n: pa.array([], pa.string()) for n in names}, ROW: pa.array([], pa.int64())})
-
-
-def _read_delimited_python(path: Path, encoding: Encoding, dialect: Dialect, batch_rows: int,
-                           skip_records: int) -> Iterator[RawBatch]:
-    """The slow, unlimited path: Python's csv module, for rows Arrow cannot hold in one block."""
-    names = list(dialect.names)
-    csv.field_size_limit(1 << 30)
-    raw = _open_binary(path, encoding)
-    text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
-    reader = csv.reader(text, delimiter=dialect.delimiter,
-                        quoting=csv.QUOTE_MINIMAL if dialect.quoting else csv.QUOTE_NONE)
-    transcoded = None if encoding.is_utf8 else encoding.name
-    line_row = 0
-    if dialect.header:
-        next(reader, None)
-        line_row = 1
-    columns: dict[str, list] = {n: [] for n in names}
-    numbers: list[int] = []
-    rejections: list[Rejection] = []
-    try:
-        for record in reader:
-            line_row += 1
-            if line_row - (2 if dialect.header else 1) < skip_records:
-                continue
-            if len(record) != len(names):
-                cells = {(names[i] if i < len(names) else f"field_{i + 1}"): v for i, v in enumerate(record)}
-                rejections.append(Rejection(line_row, f"row has {len(record)} fields where the header "
-                                            f"has {len(names)}", preview(dialect.delimiter.join(record)),
-                                            cells=cells))
-            elif any("\ufffd" in v for v in record):
-                what = f"valid {transcoded}" if transcoded else "valid UTF-8 (binary data?)"
-                rejections.append(Rejection(line_row, f"row holds bytes that are not {what}",
-                                            preview(dialect.delimiter.join(record))))
-            else:
-                for name, value in zip(names, record):
-                    columns[name].append(value)
-                numbers.append(line_row)
-            if len(numbers) + len(rejections) >= batch_rows:
-                yield RawBatch(_table(columns, numbers), rejections, _position(raw))
-                columns = {n: [] for n in names}
-                numbers, rejections = [], []
-        if numbers or rejections:
-            yield RawBatch(_table(columns, numbers), rejections, _position(raw))
-    finally:
-        text.close()
-
-
-def _table(columns: dict[str, list], numbers: list[int]) -> pa.Table:
-    return pa.table({**{n: pa.array(v, pa.string()) for n, v in columns.items()},
-                     ROW: pa.array(numbers, pa.int64())})
-
-
 # -- JSON --------------------------------------------------------------------------------
 
-def flatten(obj: dict[str, Any], prefix: str = "", out: dict[str, str | None] | None = None) -> dict[str, str | None]:
+# Nesting kept as dotted columns; deeper objects are kept whole, as JSON text, in their column.
+FLATTEN_DEPTH = 8
+
+
+def flatten(obj: dict[str, Any], prefix: str = "", out: dict[str, str | None] | None = None,
+            depth: int = 0) -> dict[str, str | None]:
     """Nested objects to dotted keys (``user.screen_name``); lists become JSON text."""
     out = {} if out is None else out
     for key, value in obj.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flatten(value, name + ".", out)
-        elif isinstance(value, list):
+        if isinstance(value, dict) and depth < FLATTEN_DEPTH:
+            flatten(value, name + ".", out, depth + 1)
+        elif isinstance(value, (list, dict)):
             out[name] = json.dumps(value, ensure_ascii=False)
         elif value is None:
             out[name] = None
@@ -325,75 +100,118 @@ def flatten(obj: dict[str, Any], prefix: str = "", out: dict[str, str | None] | 
     return out
 
 
+def parse_json_text(text: str) -> Any:
+    """``json.loads`` whose every failure is a ValueError with a message for people.
+
+    Besides malformed JSON, Python refuses integers of more than 4,300 digits (ValueError)
+    and runs out of stack on deeply nested arrays (RecursionError): hostile lines, not bugs.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ValueError("is JSON nested too deeply to read") from None
+    except ValueError as exc:
+        raise ValueError(f"holds a JSON value Python cannot read ({exc})") from None
+
+
 def _first_significant_byte(path: Path, encoding: Encoding) -> bytes:
-    with _open_binary(path, encoding) as handle:
-        while True:
-            byte = handle.read(1)
-            if byte not in (b" ", b"\n", b"\r", b"\t"):
-                return byte
+    with open_source(path, encoding) as handle:
+        while chunk := handle.read(1 << 16):
+            stripped = chunk.lstrip(b" \n\r\t")
+            if stripped:
+                return stripped[:1]
+    return b""
 
 
 def iter_json_records(path: Path, encoding: Encoding) -> Iterator[tuple[int, dict | None, Rejection | None, int]]:
     """``(row number, object, rejection, bytes done)`` for each line of a JSON-lines file, or each
     element of a JSON array / ``{"statuses": [...]}`` / ``{"data": {"list": [...]}}`` document."""
     first = _first_significant_byte(path, encoding)
-    if first == b"[" or (first == b"{" and _is_document(path, encoding)):
+    if first in (b"[", b"{") and _is_document(path, encoding):
         yield from _iter_json_document(path, encoding)
         return
-    with _open_binary(path, encoding) as handle:
+    with open_source(path, encoding) as handle:
+        stream = handle.raw
         for number, line in enumerate(handle, 1):
             stripped = line.strip()
             if not stripped:
                 continue
-            obj, rejection = _json_line(number, stripped, encoding)
+            obj, rejection = _json_line(number, stripped.decode("utf-8"), stream.replacements > 0, encoding)
             page = _records_in(obj) if obj is not None and _is_page(obj) else None
             if page is None:
-                yield number, obj, rejection, _position(handle)
+                yield number, obj, rejection, stream.consumed
                 continue
             # A line holding a whole API page (one page per line, or a one-line document).
             for item in page:
                 item = _unwrap_card(item)
                 if isinstance(item, dict):
-                    yield number, item, None, _position(handle)
+                    yield number, item, None, stream.consumed
                 else:
-                    yield number, None, Rejection(number, "element is not a JSON object", preview(item)), _position(handle)
+                    yield number, None, Rejection(number, "element is not a JSON object", preview(item)), stream.consumed
 
 
-def _json_line(number: int, line: bytes, encoding: Encoding) -> tuple[dict | None, Rejection | None]:
+def _json_line(number: int, text: str, replaced: bool, encoding: Encoding) -> tuple[dict | None, Rejection | None]:
+    if replaced and "\ufffd" in text:
+        what = "UTF-8 (binary data, or a file in another encoding: pass --encoding)" if encoding.is_utf8 \
+            else encoding.name
+        try:   # name the field that holds them, when the line is JSON otherwise
+            cells = flatten(parse_json_text(text))
+        except (ValueError, AttributeError):
+            return None, Rejection(number, f"line holds bytes that are not valid {what}", preview(text))
+        field = next((k for k, v in cells.items() if v is not None and "\ufffd" in v), None)
+        return None, Rejection(number, f"{field or 'line'} holds bytes that are not valid {what}", preview(text),
+                               field=field, cells=cells)
     try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        return None, Rejection(number, "line holds bytes that are not valid UTF-8 (binary data?)", preview(line))
-    if "\ufffd" in text and not encoding.is_utf8:
-        return None, Rejection(number, f"line holds bytes that are not valid {encoding.name}", preview(text))
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, Rejection(number, f"line is not valid JSON ({exc.msg} at column {exc.colno})", preview(text))
+        obj = parse_json_text(text)
+    except ValueError as exc:
+        return None, Rejection(number, f"line {exc}", preview(text))
     if not isinstance(obj, dict):
         return None, Rejection(number, "line is JSON but not an object {...}", preview(text))
     return obj, None
 
 
 def _is_document(path: Path, encoding: Encoding) -> bool:
-    """True when a file starting with ``{`` is one JSON document rather than JSON lines."""
-    with _open_binary(path, encoding) as handle:
-        first_line = handle.readline()
-    try:
-        json.loads(first_line)
-        return False
-    except json.JSONDecodeError:
-        return True
+    """True when a file starting with ``{`` is one JSON document rather than JSON lines.
+
+    JSON lines: the first line is a whole JSON value with more lines after it, or one of the
+    next few lines is an object (the first cut short), or several lines start an object at
+    their first column (broken lines, each to be quarantined on its own).  A pretty-printed
+    document, or a document on one line, has none of these.
+    """
+    with open_source(path, encoding) as handle:
+        lines = [line for _, line in zip(range(8), handle) if line.strip()]
+    if len(lines) < 2:       # one line: an array is a document; an object (or page) a line
+        try:
+            return not isinstance(parse_json_text(lines[0].decode("utf-8")) if lines else None, dict)
+        except ValueError:
+            return True      # read whole, and refused as one line
+    for number, line in enumerate(lines[:6]):
+        if line[:1].isspace():
+            continue         # indented: a pretty-printed document's inner lines
+        try:
+            value = parse_json_text(line.decode("utf-8"))
+        except ValueError:
+            continue
+        if isinstance(value, dict) or number == 0:   # a whole value on line 1 and more lines after
+            return False
+    # Array elements one per line end in a comma; broken JSON lines seldom do.
+    return sum(line.startswith(b"{") and not line.rstrip().endswith(b",") for line in lines) < 2
 
 
 def _iter_json_document(path: Path, encoding: Encoding):
-    with _open_binary(path, encoding) as handle:
+    with open_source(path, encoding) as handle:
         data = handle.read()
     size = path.stat().st_size
     try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UnreadableFileError(f"{path}: not valid JSON: {exc}") from None
+        doc = parse_json_text(data.decode("utf-8"))
+    except ValueError as exc:
+        if not data.strip().count(b"\n"):     # one line: a broken record, not a broken file
+            yield 1, None, Rejection(1, f"line {exc}", preview(data)), size
+            return
+        raise UnreadableFileError(f"{path}: {exc}; a JSON document must parse as a whole (or write "
+                                  "one JSON object per line)") from None
     items = _records_in(doc)
     if items is None:
         raise UnreadableFileError(f"{path}: a JSON document must be an array of objects, or hold one "

@@ -132,6 +132,7 @@ def normalise_service_records(batch: RawBatch, ctx: IngestContext) -> Normalised
     region = field_column(table, "region")
     channel = field_column(table, "channel")
     source_id = field_column(table, "event_id")
+    source_id = p.redact_record_ids(source_id) if source_id is not None else None
     source = constant(ctx.source, rows, pa.string())
     date = kept(event_date, pa.date32())
     action = kept(action)

@@ -64,7 +64,11 @@ def _zone_offset(text: str | None) -> timezone | None:
         return timezone.utc
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    # Real offsets run from -12:00 to +14:00; Python refuses 24 hours or more with a ValueError.
+    if hours > 14 or minutes > 59:
+        raise DateError(f"zone offset {text} is not a real one (offsets run from -12:00 to +14:00)")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def _hour_12(hour: int, marker: str | None) -> int:
@@ -285,8 +289,9 @@ def datetime_column(column: pa.Array, tz_name: str, now: datetime,
                 continue
             try:
                 values.append(parse_datetime(text, tz_name, date_order))
-            except DateError as exc:
-                errors[index] = str(exc)
+            except (ValueError, OverflowError) as exc:   # DateError, and whatever datetime refuses
+                errors[index] = str(exc) if isinstance(exc, DateError) else \
+                    f"{text!r} is not a date defectradar can read ({exc})"
                 values.append(None)
         mask = pending
         result = pc.replace_with_mask(result, mask, pa.array(values, pa.timestamp("us")))

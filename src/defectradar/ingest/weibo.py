@@ -6,7 +6,9 @@ Accepted: JSON lines, a JSON array, ``{"statuses": [...]}`` (open API) or
 full text of long posts, preferred); ``created_at`` like ``Wed Sep 21 10:00:00 +0800 2022``;
 ``user.id``/``user.screen_name`` (tokenised); ``reposts_count``, ``comments_count``,
 ``attitudes_count``; ``region_name`` (``发布于 北京``); ``source`` (the posting client, often the
-phone model); a ``retweeted_status`` is ingested as a post of its own.
+phone model).  A post with a ``retweeted_status`` is a repost: it links to its original
+(``repost_of``) and counts as the original's engagement, not as a complaint of its own; the
+embedded original is stored once, like any post.
 """
 
 from __future__ import annotations
@@ -73,6 +75,14 @@ def _count(post: dict, key: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _original_id(retweeted) -> str | None:
+    if isinstance(retweeted, dict):
+        value = retweeted.get("mid") or retweeted.get("idstr") or retweeted.get("id")
+    else:
+        value = retweeted       # some exports keep only the original's id
+    return str(value) if value not in (None, "") else None
+
+
 def post_fields(post: dict) -> dict[str, str | None]:
     """Our report fields from one Weibo post object."""
     long_text = post.get("longText")
@@ -95,37 +105,54 @@ def post_fields(post: dict) -> dict[str, str | None]:
         "reposts": counts["reposts_count"], "comments": counts["comments_count"],
         "likes": counts["attitudes_count"],
         "extra:client": _CLIENT_PREFIX.sub("", html_to_text(str(client))).strip() if client else None,
-        "extra:retweet_of": str(retweeted.get("mid") or retweeted.get("id"))
-        if isinstance(retweeted, dict) else None,
+        "repost_of": _original_id(retweeted),
         "extra:is_long_text": "true" if post.get("isLongText") else None,
     }
     return fields
 
 
 def read_weibo(sample: Sample, options: ReadOptions):
+    """Posts in file order; the originals that reposts embed follow in a last batch.
+
+    A repost is one row of the file, linked to its original (``repost_of``).  The original
+    it embeds is not a row of the file: it is stored once, after the file's own rows (so a
+    copy the file holds itself, often longer, wins), and only if the store lacks it.
+    """
     rows: list[dict] = []
     numbers: list[int] = []
     rejections: list[Rejection] = []
+    embedded: dict[str, tuple[int, dict]] = {}
     done = 0
     for number, post, rejection, done in iter_json_records(sample.path, sample.encoding):
         if rejection is not None:
             rejections.append(rejection)
         else:
-            posts = [post]
-            if isinstance(post.get("retweeted_status"), dict):
-                posts.append(post["retweeted_status"])
-            for item in posts:
-                try:
-                    rows.append(post_fields(item))
-                    numbers.append(number)
-                except (TypeError, ValueError, AttributeError) as exc:
-                    rejections.append(Rejection(number, f"post has an unexpected shape ({exc})", preview(item),
-                                                cells=flatten(item)))
+            try:
+                rows.append(post_fields(post))
+                numbers.append(number)
+            except (TypeError, ValueError, AttributeError) as exc:
+                rejections.append(Rejection(number, f"post has an unexpected shape ({exc})", preview(post),
+                                            cells=flatten(post)))
+            original = post.get("retweeted_status")
+            if isinstance(original, dict):
+                key = str(original.get("mid") or original.get("idstr") or original.get("id") or "")
+                if key and key not in embedded:
+                    embedded[key] = (number, original)
         if len(rows) + len(rejections) >= options.batch_rows:
             yield RawBatch(rows_to_table(rows, numbers), rejections, done)
             rows, numbers, rejections = [], [], []
     if rows or rejections:
         yield RawBatch(rows_to_table(rows, numbers), rejections, done)
+    originals, lines = [], []
+    for number, original in embedded.values():
+        try:
+            originals.append(post_fields(original))
+            lines.append(number)
+        except (TypeError, ValueError, AttributeError):
+            continue      # an embedded copy we cannot read: the repost still names its mid
+    for start in range(0, len(originals), options.batch_rows):
+        yield RawBatch(rows_to_table(originals[start:start + options.batch_rows],
+                                     lines[start:start + options.batch_rows]), [], done, embedded=True)
 
 
 def sniff_weibo(sample: Sample) -> int:

@@ -24,7 +24,7 @@ class Overview:
 
 def overview(con: duckdb.DuckDBPyConnection, top: int = 15) -> Overview:
     ib = backend(con)
-    reports = ib.table("reports")
+    reports = ib.table("reports_labelled")   # complaints, effective labels; reposts are engagement
     product = reports.product_id.fill_null(reports.product_raw).fill_null("(not named)")
     named = reports.mutate(product=product)
     grouped = named.group_by(["product", "source"]).aggregate(reports=named.count())

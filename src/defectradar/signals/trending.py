@@ -379,7 +379,12 @@ class Trending(Estimator):
 
 def trends_for_store(con, as_of: date, days: int = 56, product: str | None = None,
                      rule: TrendRule | None = None) -> Trending:
-    """:class:`Trending` over the store's posts of the ``days`` days up to ``as_of``."""
+    """:class:`Trending` over the store's posts of the ``days`` days up to ``as_of``.
+
+    Reposts count here (``posts_labelled``): trending measures social volume, and a viral
+    burst is mostly reposts by people who do not own the phone.  Complaint counts
+    (``reports_labelled``) leave them out.
+    """
     from datetime import datetime, timedelta
 
     if days < 8:
@@ -389,7 +394,7 @@ def trends_for_store(con, as_of: date, days: int = 56, product: str | None = Non
     if product is not None:
         where.append("product_id = ?")
         params.append(product)
-    posts = con.execute(f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM reports_labelled WHERE {' AND '.join(where)}",
+    posts = con.execute(f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM posts_labelled WHERE {' AND '.join(where)}",
                         params).df()
     if posts.empty:
         raise InputError(f"no posts{' about ' + product if product else ''} in the {days} days up to {as_of}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -33,11 +34,17 @@ ROW = "_row"
 
 
 def first_per_key(rows: pa.Table, key: str) -> pa.Table:
-    """The first row (lowest ``_row``) of each key; most batches have no repeats and pass as is."""
+    """The first row (in batch order) of each key; most batches have no repeats and pass as is.
+
+    Position in the batch, not ``_row``, decides: one line of a file may give several rows
+    (a page of posts), and two rows sharing a line number once both passed.
+    """
     if pc.count_distinct(rows.column(key)).as_py() == rows.num_rows:
         return rows
-    firsts = rows.group_by(key, use_threads=False).aggregate([(ROW, "min")]).column(f"{ROW}_min")
-    return rows.filter(pc.is_in(rows.column(ROW), value_set=firsts))
+    position = "_position"
+    indexed = rows.append_column(position, pa.array(range(rows.num_rows), pa.int64()))
+    firsts = indexed.group_by(key, use_threads=False).aggregate([(position, "min")]).column(f"{position}_min")
+    return rows.take(np.sort(firsts.to_numpy()))
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> int:
@@ -130,6 +137,10 @@ def add_counts(con: duckdb.DuckDBPyConnection, run_id: str, read: int, inserted:
         "rows_duplicate = rows_duplicate + ?, rows_quarantined = rows_quarantined + ? WHERE run_id = ?",
         [read, inserted, duplicate, quarantined, run_id],
     )
+
+
+def add_originals(con: duckdb.DuckDBPyConnection, run_id: str, added: int) -> None:
+    con.execute("UPDATE ingest_runs SET originals_added = originals_added + ? WHERE run_id = ?", [added, run_id])
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, now: datetime,
