@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-ingest bench-signals bench-reliability bench-remedies bench-privacy clean
+.PHONY: install demo test lint bench bench-ingest bench-signals bench-reliability bench-remedies bench-privacy bench-robustness clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("defectradar needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -43,7 +43,10 @@ bench-remedies: $(STAMP)
 bench-privacy: $(STAMP)
 	$(BIN)/python benchmarks/privacy.py --write-docs
 
-bench: bench-ingest bench-signals bench-reliability bench-remedies bench-privacy
+bench-robustness: $(STAMP)
+	$(BIN)/python benchmarks/robustness.py --write-docs
+
+bench: bench-ingest bench-signals bench-reliability bench-remedies bench-privacy bench-robustness
 
 clean:
 	rm -rf $(VENV) demo-world defectradar.duckdb defectradar.duckdb.wal defectradar.duckdb.lock benchmarks/.work

@@ -528,3 +528,10 @@ def test_iter_digit_runs_reports_long_runs_including_full_width():
 ])
 def test_normalise_phone(value, expected):
     assert normalise_phone(value) == expected
+
+
+@pytest.mark.parametrize("text", ["Kia has done nothing with this case 18337751674",
+                                  "my order 13812345678 call me"])
+def test_an_english_label_without_a_connector_does_not_hide_a_mobile(text):
+    """Found by benchmarks/robustness.py: a mobile planted after "this case" was left raw."""
+    assert [i.kind for i in find_identifiers(text)] == ["phone"]

@@ -220,9 +220,12 @@ def _ordinary_context(masked: str, start: int, end: int) -> bool:
 # A label naming an ordinary number right before it ("订单号：19607314578", "order #5601…") wins
 # over the number's shape; so does a bare serial label ("NO. 15358444916", "#…"), unless an
 # identifier's own word comes right before it ("Phone No. 138…", "IMEI #35…").
+# English words need a connector ("case #", "order no.", "ticket:"): a bare "case 183..." in a
+# complaint is as often a phone number as a case number, and a leak costs more than a token.
 _ORDER_LABEL = re.compile(
-    r"(?:订单|单号|运单|工单|快递单|物流单|order|tracking|invoice|receipt|ticket|case|claim)(?:号码|号|编号)?"
-    r"\s*(?:no\.?|number|num|id)?\s*[#:：]?\s*$", re.IGNORECASE)
+    r"(?:(?:订单|单号|运单|工单|快递单|物流单)(?:号码|号|编号)?\s*(?:no\.?|number|num|id)?\s*[#:：]?"
+    r"|(?:order|tracking|invoice|receipt|ticket|case|claim)\s*(?:(?:no\.?|number|num|id)\s*[#:：]?|[#:：]))"
+    r"\s*$", re.IGNORECASE)
 _SERIAL_LABEL = re.compile(r"(?:(?<![a-z])(?:no\.|№|s/?n)|#)\s*[#:：]?\s*$", re.IGNORECASE)
 _IDENTIFIER_WORD = re.compile(r"(?:phone|tel|mobile|cell|call|contact|fax|imei|meid|serial|card|account"
                               r"|电话|手机|联系|致电|热线|座机|传真|串号|序列|卡号|银行卡|账号)(?:号码|号)?[\s.:：]{0,2}$", re.IGNORECASE)
