@@ -67,8 +67,14 @@ def test_a_mapped_column_is_not_also_taken_by_an_alias():
 
 @pytest.mark.parametrize("table", TABLES.values(), ids=TABLES.keys())
 def test_a_column_named_like_a_field_is_that_field(table):
-    names = [f.name for f in table]
+    names = [f.name for f in table if not f.mapped_only]
     assert resolve_columns(list(reversed(names)), table, {}, "x.csv") == {n: n for n in names}
+
+
+def test_a_mapped_only_field_is_taken_from_map_alone():
+    # A "severity" column may hold high/low; only --map severity=COLUMN makes it ours.
+    assert "severity" not in resolve_columns(["text", "severity"], REPORT_FIELDS, {}, "x.csv")
+    assert resolve_columns(["text", "sev"], REPORT_FIELDS, {"severity": "sev"}, "x.csv")["severity"] == "sev"
 
 
 @pytest.mark.parametrize("table", TABLES.values(), ids=TABLES.keys())

@@ -23,6 +23,7 @@ from defectradar.errors import DefectRadarError, InputError
 from defectradar.ingest.fields import parse_mapping
 from defectradar.ingest.formats import FORMATS
 from defectradar.ingest.pipeline import IngestResult, ingest_file
+from defectradar.ingest.value_maps import parse_value_maps
 
 EXIT_QUARANTINED = 3
 
@@ -30,7 +31,7 @@ EXIT_QUARANTINED = 3
 def ingest(
     paths: Annotated[List[Path], typer.Argument(help="Files to ingest.", show_default=False)],
     type_: Annotated[str, typer.Option("--type", "-t", help="Format: auto (detect), csv, jsonl, parquet, "
-                                       "weibo, nhtsa, service-records, sales.")] = "auto",
+                                       "xlsx, weibo, nhtsa, service-records, sales.")] = "auto",
     map_: Annotated[Optional[List[str]], typer.Option("--map", "-m", help="field=column, for columns "
                                                       "with other names (repeatable).")] = None,
     source: Annotated[Optional[str], typer.Option(help="Source name stored with the rows (default: the format's).")] = None,
@@ -43,7 +44,16 @@ def ingest(
                                                   "(default: the built-in one).")] = None,
     classify: Annotated[bool, typer.Option(help="Read product, failure modes, repeats and data loss from the "
                                            "texts (--no-classify stores raw rows; `reclassify` labels them later).")] = True,
-    force: Annotated[bool, typer.Option(help="Re-read files already ingested with the same options.")] = False,
+    value_map: Annotated[Optional[List[str]], typer.Option(
+        "--value-map", help='field:value=target,... for values in other words, e.g. action:Fixed=repair,'
+        '"End of life"=refused (repeatable).')] = None,
+    value_map_file: Annotated[Optional[List[Path]], typer.Option(
+        "--value-map-file", help="YAML file of value maps: {field: {value: target}} (repeatable).")] = None,
+    sheet: Annotated[Optional[str], typer.Option(help="Sheet of an Excel workbook to read (default: the first).")] = None,
+    force: Annotated[bool, typer.Option(help="Re-read files already ingested with the same options; ingest a "
+                                        "file ingested before with other options beside it.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Undo the earlier runs of the same file (same content "
+                                          "and source), then ingest it.")] = False,
     strict: Annotated[bool, typer.Option(help=f"Exit {EXIT_QUARANTINED} when any row was quarantined.")] = False,
     db: DbOption = None,
     json_: JsonOption = False,
@@ -52,6 +62,7 @@ def ingest(
     if type_ != "auto" and type_ not in FORMATS:
         raise InputError(f"unknown --type {type_!r}; choose auto or one of {', '.join(sorted(FORMATS))}")
     mapping = parse_mapping(map_)
+    value_maps = parse_value_maps(value_map, value_map_file)
     store = open_store(db)
     the_catalog = load_catalog(catalog or store.settings.catalog) if (catalog or store.settings.catalog) else None
     classifier = False
@@ -65,7 +76,8 @@ def ingest(
         try:
             result = ingest_file(store, path, source_type=type_, mapping=mapping, source=source, tz=tz,
                                  encoding=encoding, date_order=date_order, force=force,
-                                 catalog=the_catalog, classifier=classifier, progress=RichProgress("bytes"))
+                                 catalog=the_catalog, classifier=classifier, progress=RichProgress("bytes"),
+                                 value_maps=value_maps, sheet=sheet, replace_earlier=replace)
         except InputError as exc:
             failures += 1
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
@@ -93,9 +105,13 @@ def _report(result: IngestResult) -> None:
     elif result.status == "skipped":
         err.print(f"[dim]{name}[/]: {escape(result.message or '')}")
     else:
+        for old in result.replaced:
+            removed = ", ".join(f"{n:,} {table}" for table, n in old["removed"].items() if n) or "no rows"
+            err.print(f"[yellow]{name}[/]: undid earlier run {old['run_id'][:8]} of this file ({removed} removed)")
+        merged = f", {result.rows_merged:,} merged into their complaint's report" if result.rows_merged else ""
         err.print(f"[green]{name}[/] ({result.source_type}): {result.rows_read:,} rows read, "
                   f"{result.rows_inserted:,} new, {result.rows_duplicate:,} already stored, "
-                  f"{result.rows_quarantined:,} quarantined in {result.seconds:.1f} s")
+                  f"{result.rows_quarantined:,} quarantined{merged} in {result.seconds:.1f} s")
         if result.originals_added:
             err.print(f"  {result.originals_added:,} original posts stored from inside reposts (reposts count "
                       "as their engagement, not as complaints)")
@@ -105,10 +121,11 @@ def _report(result: IngestResult) -> None:
 
 def _summary(results: list[IngestResult], db: Path) -> None:
     if len(results) > 1:
-        table = Table("file", "type", "status", "read", "new", "duplicate", "quarantined", title="ingest")
+        table = Table("file", "type", "status", "read", "new", "duplicate", "quarantined", "merged", title="ingest")
         for r in results:
             table.add_row(escape(Path(r.path).name), r.source_type or "-", r.status, f"{r.rows_read:,}",
-                          f"{r.rows_inserted:,}", f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}")
+                          f"{r.rows_inserted:,}", f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}",
+                          f"{r.rows_merged:,}")
         out.print(table)
     quarantined = [r for r in results if r.rows_quarantined]
     if quarantined:

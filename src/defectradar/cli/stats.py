@@ -35,11 +35,11 @@ def stats(db: DbOption = None, json_: JsonOption = False,
     out.print(table)
     if result.runs:
         recent = Table("run", "type", "source", "status", "started (UTC)", "read", "new", "dup", "quarantined",
-                       "file", title="recent ingest runs")
+                       "merged", "file", title="recent ingest runs")
         for run in result.runs:
             recent.add_row(run["run_id"][:8], run["source_type"], escape(run["source"]), run["status"],
                            str(run["started_at"])[:19], f"{run['rows_read']:,}", f"{run['rows_inserted']:,}",
-                           f"{run['rows_duplicate']:,}", f"{run['rows_quarantined']:,}",
+                           f"{run['rows_duplicate']:,}", f"{run['rows_quarantined']:,}", f"{run['rows_merged']:,}",
                            escape(run["path"].rsplit("/", 1)[-1]))
         out.print(recent)
     if result.quarantined:

@@ -1,20 +1,20 @@
 """Turning a batch of complaint-like records (any source) into ``reports`` rows.
 
 Input: a :class:`RawBatch` whose columns carry our field names (see
-:data:`~defectradar.ingest.fields.REPORT_FIELDS`), plus optional ``components`` (JSON list),
-``source_severity`` and ``extra:*`` columns.  When the context has a classifier, the
+:data:`~defectradar.ingest.fields.REPORT_FIELDS`), plus optional ``source_severity`` (a
+reader's own finding) and ``extra:*`` columns; ``components`` may be text (split) or a list.
+Severity and components follow :mod:`defectradar.ingest.source_labels`; a row without text
+is kept when it has components (its text stays empty).  When the context has a classifier, the
 understanding columns (product, failure modes, severity, repeats, data loss, language) are
 filled by :mod:`defectradar.text.enrich`.  Everything is vectorised; Python sees only the rows
 that may hold an identifier or have an unusual date.
 
 ``report_id`` is stable: md5 of source and the source's id; without an id, md5 of source,
-the text with white space folded and case ignored, the time and the author token, so the same
-post exported twice gets the same id.
+the text with white space folded and case ignored, the time and the author token (and, for a
+row without text, its components), so the same post exported twice gets the same id.
 """
 
 from __future__ import annotations
-
-import json
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +28,7 @@ from defectradar.ingest.context import (
 )
 from defectradar.ingest.fields import field_column, integer_column
 from defectradar.ingest.reading import ROW, RawBatch
+from defectradar.ingest.source_labels import components_column, severity_column
 from defectradar.ingest.timeparse import datetime_column
 from defectradar.text.enrich import enrich_reports
 
@@ -39,7 +40,7 @@ REPORT_COLUMNS = (
     ("report_id", pa.string()), ("source", pa.string()), ("source_type", pa.string()),
     ("source_id", pa.string()), ("created_at", pa.timestamp("us")), ("author_token", pa.string()),
     ("title", pa.string()), ("text", pa.string()), ("lang", pa.string()),
-    ("product_raw", pa.string()), ("product_id", pa.string()),
+    ("product_raw", pa.string()), ("product_id", pa.string()), ("product_brand", pa.string()),
     ("failure_modes", pa.list_(pa.string())), ("components", pa.list_(pa.string())),
     ("severity", pa.string()), ("source_severity", pa.string()), ("repeat_repairs", pa.int32()),
     ("data_loss", pa.bool_()), ("product_confidence", pa.float64()), ("author_is_owner", pa.bool_()),
@@ -51,7 +52,10 @@ REPORT_COLUMNS = (
 
 _REPORT_ID_SQL = """
 SELECT CASE WHEN source_id IS NOT NULL THEN md5(source || chr(31) || source_id)
-            ELSE md5(source || chr(31) || lower(regexp_replace(trim(text), '\\s+', ' ', 'g')) || chr(31)
+            ELSE md5(source || chr(31) || lower(regexp_replace(trim(text), '\\s+', ' ', 'g'))
+                     -- a row without text is told apart by its components (texts' ids are unchanged)
+                     || CASE WHEN text = '' THEN chr(30) || coalesce(array_to_string(components, ';'), '') ELSE '' END
+                     || chr(31)
                      || coalesce(strftime(created_at, '%Y-%m-%dT%H:%M:%S'), '') || chr(31)
                      || coalesce(author_token, ''))
        END AS report_id
@@ -76,7 +80,13 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
         text = title if title is not None else _nulls(n)
     elif title is not None:
         text = pc.coalesce(text, title)
-    errors.add_mask(pc.is_null(text), "text", "text is empty")
+    # A row without text is kept when it carries the source's own labels (NHTSA API exports
+    # have components and flags but no narrative); its text stays empty, never invented.
+    components = components_column(table.column("components") if "components" in table.column_names else None, n)
+    if "components" in table.column_names:
+        errors.add_mask(pc.and_(pc.is_null(text), pc.is_null(components)), "text", "text and components are empty")
+    else:
+        errors.add_mask(pc.is_null(text), "text", "text is empty")
     lengths = pc.utf8_length(text)
     errors.add_mask(pc.greater(lengths, limit), "text",
                     lambda i: f"text is {lengths[i].as_py():,} characters, over the limit of {limit:,} "
@@ -85,6 +95,7 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
                     "text holds control characters (binary data?)")
     if title is not None:
         errors.add_mask(pc.greater(pc.utf8_length(title), limit), "title", f"title is over {limit:,} characters")
+    source_severity = severity_column(table, errors)
 
     created_raw = field_column(table, "created_at")
     if created_raw is not None:
@@ -117,14 +128,15 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
     table = table.filter(keep)
     rows = table.num_rows
     p = ctx.pseudonymiser
-    text = p.redact_column(kept(text))
+    text = pc.fill_null(p.redact_column(kept(text)), "")
     title = p.redact_column(kept(title)) if title is not None else _nulls(rows)
     author = field_column(table, "author")
     author_token = p.token_column("user", author) if author is not None else _nulls(rows)
     device = field_column(table, "device_id")
     device_token = p.token_column("device", device) if device is not None else _nulls(rows)
     product = field_column(table, "product")
-    product_id = ctx.product_ids(product) if product is not None else _nulls(rows)
+    product_id = ctx.product_ids(product, field_column(table, "brand"))   # catalog, else named:brand-model
+    product_id = product_id if product_id is not None else _nulls(rows)
     source = field_column(table, "source")
     source = pc.fill_null(source, ctx.source) if source is not None else constant(ctx.source, rows, pa.string())
     source_id = field_column(table, "source_id")
@@ -133,8 +145,9 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
     source_id = p.redact_record_ids(source_id) if source_id is not None else _nulls(rows)
     created = kept(created, pa.timestamp("us"))
 
+    components = kept(components, pa.list_(pa.string()))
     ids = ctx.sql(_REPORT_ID_SQL, batch=pa.table({
-        "source": source, "source_id": source_id, "text": text,
+        "source": source, "source_id": source_id, "text": text, "components": components,
         "created_at": created, "author_token": author_token}))["report_id"]
     reposted = field_column(table, "repost_of")
     if reposted is not None:   # the original's report id, made as its own row's would be
@@ -142,9 +155,8 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
         reposted = ctx.sql("SELECT CASE WHEN original IS NOT NULL THEN md5(source || chr(31) || original) END AS id "
                            "FROM batch", batch=pa.table({"source": source, "original": reposted}))["id"]
 
-    components = _json_lists(field_column(table, "components"), rows)
-    source_severity = field_column(table, "source_severity")
-    source_severity = source_severity if source_severity is not None else _nulls(rows)
+    source_severity = kept(source_severity)
+    brand = field_column(table, "brand")
     region = field_column(table, "region")
     url = field_column(table, "url")
     lang = field_column(table, "lang")
@@ -154,6 +166,7 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
         "source_id": source_id, "created_at": created, "author_token": author_token, "title": title,
         "text": text, "lang": lang if lang is not None else _nulls(rows),
         "product_raw": product if product is not None else _nulls(rows), "product_id": product_id,
+        "product_brand": brand if brand is not None else _nulls(rows),
         "failure_modes": _nulls(rows, pa.list_(pa.string())), "components": components,
         "severity": source_severity, "source_severity": source_severity,
         "repeat_repairs": _nulls(rows, pa.int32()), "data_loss": _nulls(rows, pa.bool_()),
@@ -172,13 +185,6 @@ def normalise_reports(batch: RawBatch, ctx: IngestContext) -> Normalised:
         result = enrich_reports(result, ctx.classifier)
     result = result.append_column(ROW, table.column(ROW))
     return Normalised({"reports": result}, rejections)
-
-
-def _json_lists(column: pa.Array | None, rows: int) -> pa.Array:
-    if column is None:
-        return _nulls(rows, pa.list_(pa.string()))
-    return pa.array([None if v is None else json.loads(v) for v in column.to_pylist()],
-                    pa.list_(pa.string()))
 
 
 def _empty() -> pa.Table:

@@ -7,6 +7,7 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -27,6 +28,7 @@ from defectradar.ingest.reading import (
     flatten,
     preview,
 )
+from defectradar.text.products import ProductMatcher
 
 if TYPE_CHECKING:
     from defectradar.text.classifier import ComplaintClassifier
@@ -62,11 +64,34 @@ class IngestContext:
             for name in tables:
                 con.unregister(name)
 
-    def product_ids(self, products: pa.Array) -> pa.Array:
-        """Catalog ids for a column of product names (null where unknown)."""
-        distinct = pc.unique(products)
-        ids = pa.array([self.catalog.resolve(v) for v in distinct.to_pylist()], pa.string())
-        return pc.take(ids, pc.index_in(products, value_set=distinct))
+    @cached_property
+    def product_matcher(self) -> ProductMatcher:
+        return self.classifier.products if self.classifier is not None else ProductMatcher(self.catalog)
+
+    def product_ids(self, products: pa.Array | None, brands: pa.Array | None = None) -> pa.Array | None:
+        """Product ids for a column of product names and, when the file has one, of brands.
+
+        The catalog's id where the name (checked against the brand) is a catalog product; the
+        uncatalogued id of the name as given (``named:ford-escape``) where no catalog lists it;
+        null where it is blank or several catalog products fit equally (see
+        :meth:`ProductMatcher.match_field`).  None when there is neither column.
+        """
+        if products is None and brands is None:
+            return None
+        match = self.product_matcher.match_field
+        if brands is None or products is None:
+            values = products if products is not None else brands
+            distinct = pc.unique(values)
+            ids = pa.array([match(v).product_id if products is not None else match(None, v).product_id
+                            for v in distinct.to_pylist()], pa.string())
+            return pc.take(ids, pc.index_in(values, value_set=distinct))
+        found: dict[tuple, str | None] = {}
+        out = []
+        for model, brand in zip(products.to_pylist(), brands.to_pylist()):
+            if (model, brand) not in found:
+                found[(model, brand)] = match(model, brand).product_id
+            out.append(found[(model, brand)])
+        return pa.array(out, pa.string())
 
 
 def constant(value, n: int, kind: pa.DataType) -> pa.Array:

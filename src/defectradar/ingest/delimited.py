@@ -38,7 +38,7 @@ import sys
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -47,7 +47,7 @@ import pyarrow.csv as pacsv
 
 from defectradar.errors import IngestAccountingError
 from defectradar.ingest.encoding import Encoding, line_ends_in, open_source
-from defectradar.ingest.reading import ROW, RawBatch, Rejection, preview, unique_names
+from defectradar.ingest.reading import ROW, RawBatch, Rejection, parsed_bytes, preview, unique_names
 
 _BLOCK_BYTES = 1 << 20   # measured: 1 MiB blocks parse fastest and keep memory low
 _EMPTY_LINES = ("\n", "\r\n", "\r")
@@ -260,12 +260,14 @@ def _ends_with_line_break(value) -> bool:
 
 
 def read_delimited(path: Path, encoding: Encoding, dialect: Dialect, batch_rows: int,
-                   max_record_lines: int = 200) -> Iterator[RawBatch]:
-    """Stream a delimited file as string batches, every bad row a :class:`Rejection`."""
+                   max_record_lines: int = 200, on_bytes: Callable[[int], None] | None = None
+                   ) -> Iterator[RawBatch]:
+    """Stream a delimited file as string batches, every bad row a :class:`Rejection`;
+    ``on_bytes`` hears the bytes parsed after each block (a batch may take many), for progress."""
     if len(dialect.names) < 2:
         # A one-column file: Arrow cannot tell an empty line from an empty field, nor count
         # fields to find a stray quote; the careful reader can.
-        yield from _careful_batches(path, encoding, dialect, batch_rows, max_record_lines, 0)
+        yield from _careful_batches(path, encoding, dialect, batch_rows, max_record_lines, 0, on_bytes)
         return
     names = list(dialect.names)
     first_row = 2 if dialect.header else 1
@@ -284,7 +286,7 @@ def read_delimited(path: Path, encoding: Encoding, dialect: Dialect, batch_rows:
 
     # The stream hands Arrow valid UTF-8 only: an invalid row's text is decoded before our
     # handler sees it, and a decode error there is swallowed by pyarrow, the row lost.
-    handle = open_source(path, encoding)
+    handle = open_source(path, encoding, chunk_bytes=_BLOCK_BYTES)
     stream = handle.raw
     transcoded = None if encoding.is_utf8 else encoding.name
     header_lines = 1 if dialect.header else 0
@@ -304,14 +306,14 @@ def read_delimited(path: Path, encoding: Encoding, dialect: Dialect, batch_rows:
         if "Empty CSV file" in str(exc):
             return
         # A header line larger than a block, or a parse Arrow gives up on: the careful reader.
-        yield from _careful_batches(path, encoding, dialect, batch_rows, max_record_lines, 0)
+        yield from _careful_batches(path, encoding, dialect, batch_rows, max_record_lines, 0, on_bytes)
         return
 
     next_row = first_row
     resume_row = first_row           # rows before this one have been handed out
     pending: list[pa.Table] = []
     pending_rejections: list[Rejection] = []
-    pending_rows = 0
+    pending_rows = parsed = 0
     last_chunk: tuple[pa.Table, np.ndarray] | None = None
     try:
         while True:
@@ -324,6 +326,9 @@ def read_delimited(path: Path, encoding: Encoding, dialect: Dialect, batch_rows:
                 break
             if suspect:
                 break
+            if on_bytes is not None:   # Arrow reads far ahead of its parsing: count what it parsed
+                parsed += parsed_bytes(chunk)
+                on_bytes(min(parsed, stream.consumed))
             if chunk.num_rows and pending_rows >= batch_rows:
                 yield _join(pending, pending_rejections, stream.consumed, names)
                 resume_row = next_row
@@ -360,7 +365,8 @@ def read_delimited(path: Path, encoding: Encoding, dialect: Dialect, batch_rows:
                 suspect.append("the last line opens a quote the file never closes")
         if suspect:
             handle.close()
-            yield from _careful_batches(path, encoding, dialect, batch_rows, max_record_lines, resume_row)
+            yield from _careful_batches(path, encoding, dialect, batch_rows, max_record_lines, resume_row,
+                                        on_bytes)
             return
         pending_rejections.extend(invalid.pop(n) for n in sorted(invalid))
         _reconcile(path, header_lines + lines_in_rows, stream.tally.lines)
@@ -499,7 +505,8 @@ class _LineSource:
 
 
 def _careful_batches(path: Path, encoding: Encoding, dialect: Dialect, batch_rows: int,
-                     max_record_lines: int, resume_row: int) -> Iterator[RawBatch]:
+                     max_record_lines: int, resume_row: int,
+                     on_bytes: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
     """Python's reading of the file, from the first row not yet handed out (``resume_row``)."""
     names = list(dialect.names)
     source = _LineSource(path, encoding)
@@ -511,6 +518,7 @@ def _careful_batches(path: Path, encoding: Encoding, dialect: Dialect, batch_row
     numbers: list[int] = []
     rejections: list[Rejection] = []
     lines_used = 0
+    reported = 0
     try:
         while (first := source.next()) is not None:
             if first.text in _EMPTY_LINES and not header_pending:
@@ -550,6 +558,9 @@ def _careful_batches(path: Path, encoding: Encoding, dialect: Dialect, batch_row
                 for name, value in zip(names, fields):
                     columns[name].append(value)
                 numbers.append(row)
+            if on_bytes is not None and source.handle.raw.consumed != reported:
+                reported = source.handle.raw.consumed
+                on_bytes(reported)
             if len(numbers) + len(rejections) >= batch_rows:
                 yield RawBatch(_table(columns, numbers), rejections, source.handle.raw.consumed)
                 columns = {n: [] for n in names}

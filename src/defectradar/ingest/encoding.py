@@ -126,6 +126,11 @@ def _junk_in_utf8(sample: bytes, complete: bool = False) -> bool:
 
 
 def _letters_inside_words(line: bytes) -> bool:
+    # Only the bytes that are not UTF-8 are judged: the line's valid UTF-8 letters ("Ünïcode")
+    # read as cp1252 are letters beside letters too, and flipped a file with one junk row.
+    kept = line.decode("utf-8", errors="surrogateescape")
+    line = bytes(ord(c) - 0xDC00 if 0xDC80 <= ord(c) <= 0xDCFF else ord(c) if ord(c) < 128 else 0x3F
+                 for c in kept)
     text = line.decode("cp1252", errors="replace")
     for index, char in enumerate(text):
         if ord(char) > 127 and char.isalpha():
@@ -339,10 +344,13 @@ def _valid_utf8(data: bytes) -> bool:
     return True
 
 
-def open_source(path: Path, encoding: Encoding, validate: bool = True) -> io.BufferedReader:
+def open_source(path: Path, encoding: Encoding, validate: bool = True, chunk_bytes: int = 1 << 20
+                ) -> io.BufferedReader:
     """A buffered :class:`SourceStream` (``.raw`` holds the counts) for readers and line loops.
 
     ``validate=False`` passes UTF-8 through unchecked (a reader that checks the values itself
-    saves a pass over the file).
+    saves a pass over the file).  ``chunk_bytes`` is how much is read from the file at a time
+    (so how finely ``consumed`` moves, for progress).
     """
-    return io.BufferedReader(SourceStream(path, encoding, validate=validate), buffer_size=1 << 20)
+    return io.BufferedReader(SourceStream(path, encoding, chunk_bytes=chunk_bytes, validate=validate),
+                             buffer_size=chunk_bytes)

@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from defectradar.errors import InputError
+from defectradar.ingest.masking import shown
+from defectradar.ingest.value_maps import FALSE_WORDS, TRUE_WORDS, fix_flag
 
 
 @dataclass(frozen=True)
@@ -24,19 +26,36 @@ class Field:
     aliases: tuple[str, ...] = ()
     required: bool = False
     help: str = ""
+    # A required field may be left out when one of these is present instead (a report without
+    # text carries the source's own labels: components).
+    unless: tuple[str, ...] = ()
+    # Only named with --map: a column that merely shares the name may hold other words
+    # (a "severity" of high/low), and its rows would be quarantined.
+    mapped_only: bool = False
 
 
 REPORT_FIELDS = (
-    Field("text", ("content", "body", "review", "complaint", "description", "comment", "message",
+    Field("text", ("content", "body", "review", "complaint", "complaint_text", "description", "comment", "message",
                    "cdescr", "内容", "正文", "评论内容", "评论", "投诉内容", "描述", "问题描述"), True,
-          "the complaint text (required)"),
+          "the complaint text (required, unless the row has components)", unless=("components",)),
     Field("created_at", ("date", "time", "datetime", "timestamp", "created", "posted_at", "published_at",
-                         "发布时间", "时间", "日期", "评论时间", "投诉时间", "创建时间"), False,
-          "when it was posted"),
-    Field("source_id", ("id", "post_id", "mid", "complaint_id", "report_id", "编号", "投诉编号"), False,
+                         "received_date", "ldate", "发布时间", "时间", "日期", "评论时间", "投诉时间", "创建时间"),
+          False, "when it was posted (NHTSA: received)"),
+    Field("source_id", ("id", "post_id", "mid", "complaint_id", "report_id", "odino", "odi_number", "编号",
+                        "投诉编号"), False,
           "the source's own id of the record (makes re-ingest idempotent)"),
-    Field("product", ("model", "product_name", "device", "phone", "手机型号", "型号", "产品", "机型", "商品"),
-          False, "product as the source names it"),
+    Field("product", ("model", "modeltxt", "product_name", "device", "phone", "手机型号", "型号", "产品", "机型",
+                      "商品"),
+          False, "product as the source names it (with brand: brand and model)"),
+    Field("brand", ("make", "maketxt", "品牌"), False, "brand or make, as the source names it"),
+    Field("components", ("component", "compdesc", "failure_component", "部件"), False,
+          "the source's own labels of what failed, separated by , ; or |"),
+    Field("severity", (), False, "the source's severity (only with --map severity=COLUMN): safety (or yes/1) "
+          "or none (or no/0)", mapped_only=True),
+    Field("crash", ("crashed",), False, "NHTSA-style flag: yes/no or 1/0; yes means severity safety"),
+    Field("fire", (), False, "NHTSA-style flag: yes/no or 1/0; yes means severity safety"),
+    Field("injuries", ("injured", "injury"), False, "NHTSA-style count; above 0 means severity safety"),
+    Field("deaths", ("death", "fatalities"), False, "NHTSA-style count; above 0 means severity safety"),
     Field("author", ("user", "username", "user_name", "screen_name", "nickname", "handle",
                      "用户", "用户名", "昵称", "作者"), False, "author handle (replaced by a token)"),
     Field("title", ("subject", "headline", "标题", "主题"), False, "title, where the source has one"),
@@ -177,19 +196,36 @@ def resolve_columns(columns: list[str], fields: tuple[Field, ...], mapping: dict
         if f.name in mapping:
             resolved[f.name] = mapping[f.name]
             continue
-        for candidate in (f.name, *f.aliases):
+        for candidate in () if f.mapped_only else (f.name, *f.aliases):
             column = lowered.get(candidate.lower())
             if column is not None and column not in taken:
                 resolved[f.name] = column
                 taken.add(column)
                 break
-    missing = [f.name for f in fields if f.required and f.name not in resolved]
+    missing = missing_fields(fields, resolved)
     if missing:
-        raise InputError(
-            f"{where}: no column for {', '.join(missing)} in the header (line 1); its columns are "
-            f"{shown_columns(columns)}. Name one with --map {missing[0]}=COLUMN"
-        )
+        raise MissingColumnsError(where, missing, columns, fields)
     return resolved
+
+
+def missing_fields(fields: tuple[Field, ...], resolved: dict[str, str]) -> list[str]:
+    return [f.name for f in fields
+            if f.required and f.name not in resolved and not any(u in resolved for u in f.unless)]
+
+
+class MissingColumnsError(InputError):
+    """A file lacks a column for a required field (the reader words the message for its file)."""
+
+    def __init__(self, where: str, missing: list[str], columns: list[str], fields: tuple[Field, ...]):
+        wanted = [f"{name} (or {' or '.join(f.unless)})" if (f := _by_name(fields, name)) and f.unless else name
+                  for name in missing]
+        super().__init__(f"{where}: no column for {', '.join(wanted)} in the header (line 1); its columns are "
+                         f"{shown_columns(columns)}. Name one with --map {missing[0]}=COLUMN")
+        self.where, self.missing, self.columns, self.wanted = where, missing, columns, wanted
+
+
+def _by_name(fields: tuple[Field, ...], name: str) -> Field | None:
+    return next((f for f in fields if f.name == name), None)
 
 
 def apply_mapping(table: pa.Table, resolved: dict[str, str], keep=("_row",)) -> tuple[pa.Table, list[str]]:
@@ -254,8 +290,8 @@ def integer_column(column: pa.Array, field: str, minimum: int | None = 0) -> tup
     return numbers, errors
 
 
-_TRUE = ("true", "t", "yes", "y", "1", "是", "有", "已清除", "清除")
-_FALSE = ("false", "f", "no", "n", "0", "否", "无", "未清除")
+_TRUE = TRUE_WORDS
+_FALSE = FALSE_WORDS
 
 
 def boolean_column(column: pa.Array, field: str) -> tuple[pa.Array, dict[int, str]]:
@@ -265,8 +301,13 @@ def boolean_column(column: pa.Array, field: str) -> tuple[pa.Array, dict[int, st
     known = pc.or_(pc.or_(true, false), pc.is_null(text))
     errors = {}
     if not pc.all(known).as_py():
+        reasons: dict[str, str] = {}
         for index in pc.indices_nonzero(pc.invert(known)).to_pylist():
-            errors[index] = f"{field} {column[index].as_py()!r} is not yes/no (use true/false, yes/no, 1/0, 是/否)"
+            value = column[index].as_py()
+            if value not in reasons:
+                reasons[value] = (f"{field} {shown(value)} is not yes/no (true/false, yes/no, 1/0, 是/否); map it "
+                                  f"with {fix_flag(field, value, 'yes')} (or =no)")
+            errors[index] = reasons[value]
     values = pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
     return values, errors
 
@@ -277,3 +318,26 @@ def list_column(column: pa.Array) -> pa.Array:
     parts = pc.split_pattern_regex(text, r"\s*[;,|、/，；]\s*")
     return pa.array([None if v is None else [p for p in v if p] or None for v in parts.to_pylist()],
                     pa.list_(pa.string()))
+
+
+def brand_and_model(table: pa.Table) -> pa.Table:
+    """``product`` as brand and model when a file gives them apart (``make`` FORD, ``model``
+    Escape -> ``FORD Escape``); a model already naming its brand is kept as it is, and a row
+    with a brand but no model gets no product.  ``brand`` itself stays a column of its own.
+
+    Distinct (brand, model) pairs are few, so only they reach Python.
+    """
+    if "brand" not in table.column_names or "product" not in table.column_names:
+        return table
+    brand, model = field_column(table, "brand"), field_column(table, "product")
+    key = pc.binary_join_element_wise(pc.fill_null(brand, ""), pc.fill_null(model, ""), "\x1f")
+    distinct = pc.unique(key)
+    names = []
+    for pair in distinct.to_pylist():
+        make, _, name = pair.partition("\x1f")
+        if not name or not make or name.casefold().startswith(make.casefold()):
+            names.append(name or None)
+        else:
+            names.append(f"{make} {name}")
+    product = pc.take(pa.array(names, pa.string()), pc.index_in(key, value_set=distinct))
+    return table.set_column(table.column_names.index("product"), "product", product)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from defectradar.errors import InputError, UnknownFormatError
+from defectradar.ingest import excel
 from defectradar.ingest.context import IngestContext, Normalised
 from defectradar.ingest.delimited import read_delimited, sniff_dialect
 from defectradar.ingest.encoding import (
@@ -26,7 +27,8 @@ from defectradar.ingest.encoding import (
     encoding_by_name,
     read_sample,
 )
-from defectradar.ingest.fields import Field, apply_mapping, resolve_columns
+from defectradar.ingest.fields import Field, MissingColumnsError, apply_mapping, resolve_columns
+from defectradar.ingest.layout import kinds_accepted, missing_columns_message
 from defectradar.ingest.reading import RawBatch, read_json_lines, read_parquet
 
 
@@ -38,6 +40,8 @@ class Sample:
     head: bytes
     encoding: Encoding
     text: str
+    is_excel: bool = False
+    sheet: str | None = None          # the workbook sheet to read (--sheet), None for the first
 
     @property
     def is_parquet(self) -> bool:
@@ -50,10 +54,12 @@ class Sample:
 
     @property
     def is_empty(self) -> bool:
-        return not self.is_parquet and not self.text.strip()
+        return not self.is_parquet and not self.is_excel and not self.text.strip()
 
     def header(self, delimiter: str | None = None) -> list[str]:
-        """Column names of a delimited sample (or of the first JSON object)."""
+        """Column names of a delimited sample (or of the first JSON object, or a sheet's header row)."""
+        if self.is_excel:
+            return excel.header(self.path, self.sheet)
         if self.first_char in ("{", "["):
             return json_keys(self.text)
         dialect = sniff_dialect(self.text, delimiter)
@@ -81,6 +87,9 @@ class ReadOptions:
     batch_rows: int = 100_000
     delimiter: str | None = None
     max_record_lines: int = 200
+    sheet: str | None = None                            # workbook sheet (--sheet)
+    # Hears the source bytes consumed as reading goes (progress before a batch is done).
+    progress: Callable[[int], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,9 @@ class SourceFormat:
     default_timezone: str | None = None
     # Region of phone numbers written without a country code (NHTSA's are American).
     default_phone_region: str | None = None
+    # One record per several rows (the NHTSA flat file: a row per complaint and component):
+    # a stored report that a later file's rows add components or a safety flag to takes them in.
+    merges_rows: bool = False
 
 
 FORMATS: dict[str, SourceFormat] = {}
@@ -110,15 +122,25 @@ def register_format(fmt: SourceFormat) -> SourceFormat:
 _LONGEST_FIRST_LINE = 16 << 20
 
 
-def take_sample(path: Path, encoding_name: str | None = None) -> Sample:
+def take_sample(path: Path, encoding_name: str | None = None, sheet: str | None = None) -> Sample:
     head = read_sample(path)
+    if excel.is_workbook(path, head):
+        return Sample(path, head, Encoding("binary", 0), "", is_excel=True, sheet=sheet)
+    if sheet is not None:
+        raise InputError(f"--sheet {sheet!r}: {path.name} is not an Excel workbook (.xlsx); --sheet is for those")
+    if head.startswith(excel.LEGACY_MAGIC):
+        raise UnknownFormatError(f"{path}: an old Excel .xls (or another OLE) file, which defectradar cannot read; "
+                                 "open it in Excel and save it as .xlsx, or export the sheet as CSV")
     if len(head) == SAMPLE_BYTES and b"\n" not in head and b"\r" not in head:
         longer = read_sample(path, _LONGEST_FIRST_LINE)
         end = min((i for i in (longer.find(b"\n"), longer.find(b"\r")) if i >= 0), default=-1)
         if end >= 0:
             head = longer[:end + SAMPLE_BYTES]
-    encoding = encoding_by_name(encoding_name) if encoding_name else (
-        Encoding("binary", 0) if head[:4] == b"PAR1" else detect_encoding(head, complete=len(head) < SAMPLE_BYTES))
+    try:
+        encoding = encoding_by_name(encoding_name) if encoding_name else (
+            Encoding("binary", 0) if head[:4] == b"PAR1" else detect_encoding(head, complete=len(head) < SAMPLE_BYTES))
+    except UnknownFormatError as exc:
+        raise UnknownFormatError(f"{path}: {exc}") from None
     if encoding.name == "binary":
         return Sample(path, head, encoding, "")
     decoder = codecs.getincrementaldecoder(encoding.name)(errors="replace")
@@ -131,8 +153,7 @@ def detect_format(sample: Sample) -> SourceFormat:
     scored = sorted(((fmt.sniff(sample), fmt.name) for fmt in FORMATS.values()), reverse=True)
     if not scored or scored[0][0] <= 0:
         raise UnknownFormatError(
-            f"{sample.path}: cannot tell what kind of file this is; pass --type "
-            f"({', '.join(sorted(FORMATS))})"
+            f"{sample.path}: cannot tell what kind of file this is; pass --type ({kinds_accepted()})"
         )
     return FORMATS[scored[0][1]]
 
@@ -147,6 +168,8 @@ def get_format(name: str) -> SourceFormat:
 # -- tabular containers shared by csv / jsonl / parquet / service-records / sales --------------
 
 def container_of(sample: Sample) -> str:
+    if sample.is_excel:
+        return "excel"
     if sample.is_parquet:
         return "parquet"
     if sample.first_char in ("{", "["):
@@ -157,18 +180,24 @@ def container_of(sample: Sample) -> str:
 def read_tabular(sample: Sample, options: ReadOptions, fields: tuple[Field, ...],
                  container: str | None = None) -> Iterator[RawBatch]:
     """Read a tabular container (``container``, else the one the content shows) and rename its
-    columns to ``fields`` (explicit map first)."""
-    kind = container or container_of(sample)
-    if kind == "parquet":
-        batches = read_parquet(sample.path, options.batch_rows)
+    columns to ``fields`` (explicit map first).  A workbook is read as one whatever the type
+    names (``--type csv`` on a .xlsx means complaints in it)."""
+    kind = "excel" if sample.is_excel else container or container_of(sample)
+    header = "line 1"
+    if kind == "excel":
+        batches = excel.read_excel(sample.path, options.batch_rows, options.sheet, options.progress)
+        header = "its first row"
+    elif kind == "parquet":
+        batches = read_parquet(sample.path, options.batch_rows, options.progress)
     elif kind == "json":
-        batches = read_json_lines(sample.path, sample.encoding, options.batch_rows)
+        batches = read_json_lines(sample.path, sample.encoding, options.batch_rows, options.progress)
+        header = "first object"
     else:
         dialect = sniff_dialect(sample.text, options.delimiter)
         if not sample.text.strip():
             return
         batches = read_delimited(sample.path, sample.encoding, dialect, options.batch_rows,
-                                 options.max_record_lines)
+                                 options.max_record_lines, on_bytes=options.progress)
     resolved: dict[str, str] | None = None
     for batch in batches:
         if resolved is None:
@@ -176,10 +205,28 @@ def read_tabular(sample: Sample, options: ReadOptions, fields: tuple[Field, ...]
             if not columns and batch.table.num_rows == 0:
                 yield batch
                 continue
-            resolved = resolve_columns(columns, fields, options.mapping, str(sample.path))
+            try:
+                resolved = resolve_columns(columns, fields, options.mapping, str(sample.path))
+            except MissingColumnsError as exc:
+                raise UnknownFormatError(missing_columns_message(exc, _kind_of(fields), header, batch.table)) from None
         present = {k: v for k, v in resolved.items() if v in batch.table.column_names}
         table, _ = apply_mapping(batch.table, present)
-        yield RawBatch(table, [_renamed(r, resolved) for r in batch.rejections], batch.bytes_done)
+        yield replace(batch, table=table, rejections=[_renamed(r, resolved) for r in batch.rejections])
+    if resolved is None and kind in ("delimited", "excel"):
+        # A file of one line has a header and no rows, or one row of data and no header: only the
+        # header check tells them apart (the row must not pass silently as 0 rows read).
+        columns = sample.header(options.delimiter)
+        try:
+            resolve_columns(columns, fields, options.mapping, str(sample.path))
+        except MissingColumnsError as exc:
+            raise UnknownFormatError(missing_columns_message(exc, _kind_of(fields), header)) from None
+
+
+def _kind_of(fields: tuple[Field, ...]) -> str:
+    from defectradar.ingest.fields import REPORT_FIELDS, SALES_FIELDS, SERVICE_FIELDS
+
+    return {REPORT_FIELDS: "complaints", SERVICE_FIELDS: "service records", SALES_FIELDS: "sales"}.get(
+        fields, "this type")
 
 
 def _renamed(rejection, resolved: dict[str, str]):

@@ -1,11 +1,12 @@
-"""Built-in tabular formats: generic complaints (csv, jsonl, parquet), service records, sales.
+"""Built-in tabular formats: generic complaints (csv, jsonl, parquet, xlsx), service records, sales.
 
 Service records and sales are recognised by their columns, whatever the container (CSV, TSV,
-JSON lines or Parquet), and also accept ``--map``.
+JSON lines, Parquet or an Excel workbook), and also accept ``--map``.
 """
 
 from __future__ import annotations
 
+from defectradar.errors import InputError
 from defectradar.ingest.complaints import normalise_reports
 from defectradar.ingest.fields import REPORT_FIELDS, SALES_FIELDS, SERVICE_FIELDS
 from defectradar.ingest.formats import (
@@ -31,6 +32,8 @@ def _columns(sample: Sample) -> list[str]:
             return []
     try:
         return sample.header()
+    except InputError:
+        raise                  # a workbook without the --sheet named: say so, not "unknown format"
     except Exception:  # noqa: BLE001
         return []
 
@@ -64,6 +67,7 @@ for _name, _container, _description in (
     ("csv", "delimited", "complaints in a delimited text file with a header (CSV, TSV, ; or |)"),
     ("jsonl", "json", "complaints as JSON lines, or a JSON array of objects"),
     ("parquet", "parquet", "complaints in a Parquet file"),
+    ("xlsx", "excel", "complaints in an Excel workbook (.xlsx; the first sheet, or --sheet NAME)"),
 ):
     register_format(SourceFormat(
         name=_name, target="reports", description=_description, sniff=_sniff_generic(_container),

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from queue import Full, Queue
@@ -26,7 +26,9 @@ import defectradar.ingest.nhtsa  # noqa: F401
 import defectradar.ingest.weibo  # noqa: F401
 from defectradar.domain.catalog import Catalog, load_catalog
 from defectradar.errors import DefectRadarError, IngestAccountingError, InputError, UnreadableFileError
+from defectradar.ingest import runs
 from defectradar.ingest.context import IngestContext, Normalised, scrub_free_columns
+from defectradar.ingest.fields import brand_and_model
 from defectradar.ingest.formats import (
     ReadOptions,
     detect_format,
@@ -35,6 +37,7 @@ from defectradar.ingest.formats import (
 )
 from defectradar.ingest.pseudonymise import Pseudonymiser
 from defectradar.ingest.reading import RawBatch
+from defectradar.ingest.value_maps import ValueMaps
 from defectradar.progress import Progress
 from defectradar.store import writer
 from defectradar.store.connect import Store
@@ -57,9 +60,13 @@ class IngestResult:
     rows_inserted: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    # Rows merged into another row's report (the NHTSA flat file's further rows of a complaint):
+    # rows_read = rows_inserted + rows_duplicate + rows_quarantined + rows_merged.
+    rows_merged: int = 0
     originals_added: int = 0   # posts stored from inside reposts (not rows of the file)
     seconds: float = 0.0
     message: str | None = None
+    replaced: list[dict] = field(default_factory=list)   # earlier runs undone by --replace, with rows removed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,7 +109,9 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
                 tz: str | None = None, encoding: str | None = None, date_order: str | None = None,
                 force: bool = False, catalog: Catalog | None = None,
                 classifier: ComplaintClassifier | None | bool = True,
-                progress: Progress | None = None) -> IngestResult:
+                progress: Progress | None = None, value_maps: ValueMaps | None = None,
+                sheet: str | None = None, replace_earlier: bool = False,
+                actor: str | None = None) -> IngestResult:
     """Ingest one file; see ``docs/formats.md`` for what each ``source_type`` expects.
 
     Parameters
@@ -118,7 +127,16 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
     tz
         Zone of times written without one (default: the format's, else ``DEFECTRADAR_TIMEZONE``).
     force
-        Re-read a file already ingested with the same options (normally skipped at once).
+        Re-read a file already ingested with the same options (normally skipped at once), or
+        ingest a file already ingested with other options beside the earlier run (normally
+        refused: its rows would be stored twice).
+    value_maps
+        The file's own words for our fields' values (``--value-map``), applied before reading.
+    sheet
+        The sheet of an Excel workbook to read (default: the first).
+    replace_earlier
+        Undo every earlier run of the same file (same content and source) first, recording
+        who (``actor``) did it, then ingest (``--replace``).
     classifier
         What fills product, failure modes and the other understanding columns: True for the
         built-in classifier, a :class:`ComplaintClassifier`, or False/None to store raw rows
@@ -127,7 +145,8 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
     Raises
     ------
     InputError
-        The file cannot be read or its format is unknown; nothing was written for it.
+        The file cannot be read or its format is unknown, or it was ingested before with other
+        options; nothing was written for it.
     """
     started = time.monotonic()
     path = Path(path)
@@ -135,7 +154,7 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
     if date_order is not None and date_order not in DATE_ORDERS:
         raise InputError(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
     settings = store.settings
-    sample = take_sample(path, encoding)
+    sample = take_sample(path, encoding, sheet)
     if sample.is_empty:
         return IngestResult(str(path), None, None, source, "empty", message="file is empty; nothing to ingest")
     fmt = get_format(source_type) if source_type != "auto" else detect_format(sample)
@@ -143,6 +162,11 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
     zone = tz or fmt.default_timezone or settings.timezone
     options = {"mapping": dict(sorted((mapping or {}).items())), "timezone": zone,
                "date_order": date_order, "encoding": sample.encoding.name}
+    value_maps = value_maps or ValueMaps()
+    if value_maps:      # only when given, so runs before value maps existed still compare equal
+        options["value_maps"] = value_maps.to_options()
+    if sheet:
+        options["sheet"] = sheet
     catalog = catalog or load_catalog(settings.catalog)
     if classifier is True:
         from defectradar.text.loading import build_classifier  # scikit-learn only when texts are read
@@ -161,20 +185,37 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
                                       default_region=fmt.default_phone_region or settings.phone_region)
         # A --map column name may be data (a file without a header row): the run record keeps
         # it redacted, the same way every time, so reruns still match.
-        options["mapping"] = {field: pseudonymiser.redact(column) for field, column in options["mapping"].items()}
+        options["mapping"] = {name: pseudonymiser.redact(column) for name, column in options["mapping"].items()}
+        if "value_maps" in options:
+            options["value_maps"] = {name: {pseudonymiser.redact(k): v for k, v in values.items()}
+                                     for name, values in options["value_maps"].items()}
         ctx = IngestContext(settings=settings, pseudonymiser=pseudonymiser,
                             catalog=catalog, source=source, source_type=fmt.name, timezone=zone,
                             run_id=str(uuid.uuid4()), now=_now(), date_order=date_order,
                             classifier=classifier or None)
+        meter = _Meter(progress, path.name, path.stat().st_size)
         batches = fmt.read(sample, ReadOptions(mapping=mapping or {}, batch_rows=settings.batch_rows,
-                                                max_record_lines=settings.max_record_lines))
-        ready = prefetch(batches, lambda b: fmt.normalise(b, ctx))
+                                                max_record_lines=settings.max_record_lines, sheet=sheet,
+                                                progress=meter.read if progress else None))
+        ready = prefetch(_shaped(batches, value_maps, path), lambda b: fmt.normalise(b, ctx))
         try:
             file_hash, size = digest.result()
             run = writer.RunRecord(ctx.run_id, fmt.name, source, str(path.resolve()), file_hash, size,
                                    options, sample.encoding.name)
             with session.transaction() as con:
-                earlier = None if force else writer.completed_run(con, file_hash, fmt.name, source, options)
+                earlier = None if force or replace_earlier else writer.completed_run(
+                    con, file_hash, fmt.name, source, options)
+            if not earlier:
+                # A wrong --map or an unknown layout is the answer, not "ingested before with other
+                # options": the first batch is read before earlier runs are compared.
+                ready = _first_read(ready)
+            with session.transaction() as con:
+                undo = [] if earlier else runs.check_earlier_runs(con, path, file_hash, source, options,
+                                                                   replace=replace_earlier, force=force)
+                for old in undo:   # in the run's first transaction: replaced and started together
+                    removed = writer.undo_run(con, old["run_id"], actor=actor or runs.current_user(), now=_now(),
+                                              detail=f"replaced by run {run.run_id[:8]} (ingest --replace)")
+                    result.replaced.append({"run_id": old["run_id"], "removed": removed})
                 writer.start_run(con, run, _now(), status="skipped" if earlier else "running",
                                  message=f"already ingested in run {earlier}" if earlier else None)
             result.run_id = run.run_id
@@ -182,7 +223,7 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
                 result.status = "skipped"
                 result.message = f"already ingested in run {earlier}; nothing to do (--force re-reads it)"
                 return result
-            _consume(session, ready, ctx, fmt, run, result, progress, path.name, size)
+            _consume(session, ready, ctx, fmt, run, result, meter)
         finally:
             ready.close()
             ctx.scratch.close()
@@ -194,6 +235,34 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
     return result
 
 
+class _first_read:
+    """The batches of ``ready`` with the first one read now: an :class:`InputError` there (a
+    column --map names that the file lacks, a layout no reader knows) is raised at once, before
+    the run is recorded; any other failure waits for the run to record it."""
+
+    def __init__(self, ready: prefetch):
+        self._ready, self._items = ready, iter(ready)
+        self._head: list = []
+        self._error: BaseException | None = None
+        try:
+            self._head.append(next(self._items))
+        except StopIteration:
+            pass
+        except InputError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - re-raised while the run is consumed
+            self._error = exc
+
+    def __iter__(self):
+        yield from self._head
+        if self._error is not None:
+            raise self._error
+        yield from self._items
+
+    def close(self) -> None:
+        self._ready.close()
+
+
 def _digest_into(path: Path, future: Future) -> None:
     try:
         future.set_result(file_digest(path))
@@ -201,17 +270,62 @@ def _digest_into(path: Path, future: Future) -> None:
         future.set_exception(exc)
 
 
+class _Meter:
+    """One progress display fed from two threads: bytes as the reader consumes them (before a
+    batch is complete; a file under ``batch_rows`` rows is one batch) and rows as they are
+    written.  Bytes never go backwards (a reader that starts over, such as the careful CSV
+    reader, is only heard once it passes the furthest point)."""
+
+    def __init__(self, progress: Progress | None, label: str, size: int):
+        self.progress, self.label, self.size = progress, label, size
+        self._lock = threading.Lock()
+        self._bytes = 0
+        self._rows: int | None = None
+
+    def start(self) -> None:
+        if self.progress:
+            self.progress.start(self.label, self.size)
+
+    def read(self, done: int) -> None:
+        with self._lock:
+            if done <= self._bytes:
+                return
+            self._bytes = min(done, self.size)
+            self.progress.update(self._bytes, self._rows)
+
+    def written(self, done: int, rows: int) -> None:
+        if not self.progress:
+            return
+        with self._lock:
+            self._bytes, self._rows = max(self._bytes, min(done, self.size)), rows
+            self.progress.update(self._bytes, rows)
+
+    def finish(self) -> None:
+        if self.progress:
+            self.progress.finish()
+
+
+def _shaped(batches: Iterator[RawBatch], value_maps: ValueMaps, path: Path) -> Iterator[RawBatch]:
+    """Batches with the file's words mapped to ours (``--value-map``) and brand + model joined
+    into the product name; a value map for a field the file lacks is refused."""
+    checked = False
+    for batch in batches:
+        if value_maps and not checked and not batch.embedded:
+            value_maps.check_fields(batch.table.column_names, path.name)
+            checked = True
+        table = value_maps.apply(batch.table) if value_maps else batch.table
+        yield replace(batch, table=brand_and_model(table))
+
+
 def _consume(session, ready, ctx: IngestContext, fmt, run: writer.RunRecord, result: IngestResult,
-             progress: Progress | None, label: str, size: int) -> None:
+             meter: _Meter) -> None:
     """Write each normalised batch in its own transaction; mark the run complete or failed."""
-    if progress:
-        progress.start(label, size)
+    meter.start()
     try:
         for batch, normalised in ready:
             with session.transaction() as con:
                 _write_batch(con, ctx, fmt, run, batch, normalised, result)
-            if progress:
-                progress.update(batch.bytes_done, result.rows_read)
+            meter.written(batch.bytes_done, result.rows_inserted + result.rows_duplicate)
         with session.transaction() as con:
             writer.finish_run(con, run.run_id, "complete", _now())
     except BaseException as exc:
@@ -223,8 +337,7 @@ def _consume(session, ready, ctx: IngestContext, fmt, run: writer.RunRecord, res
             writer.finish_run(con, run.run_id, "failed", _now(), result.message)
         raise
     finally:
-        if progress:
-            progress.finish()
+        meter.finish()
 
 
 _DONE = object()
@@ -301,23 +414,30 @@ def _write_batch(con, ctx: IngestContext, fmt, run: writer.RunRecord, batch: Raw
         result.originals_added += added
         return
     offered = tables[primary].num_rows if primary in tables else 0
-    if offered + len(normalised.rejections) != batch.rows_read:
+    if offered + len(normalised.rejections) + batch.merged != batch.rows_read:
         raise IngestAccountingError(
-            f"{run.path}: a batch of {batch.rows_read:,} rows came out as {offered:,} rows to store and "
-            f"{len(normalised.rejections):,} refused; rows would be lost, so the run is stopped (please report it)")
+            f"{run.path}: a batch of {batch.rows_read:,} rows came out as {offered:,} rows to store, "
+            f"{len(normalised.rejections):,} refused and {batch.merged:,} merged into others; rows would be "
+            "lost, so the run is stopped (please report it)")
     quarantine = writer.quarantine_rows(normalised.rejections, run_id=run.run_id, source_type=fmt.name,
                                         path=run.path, file_hash=run.file_hash, now=ctx.now)
     inserted = 0
+    # A stored report these rows add components to (a complaint's rows in a later file) takes them
+    # in: the rows are merged, not duplicates.
+    merged = writer.merge_into_stored_reports(con, tables[primary]) if fmt.merges_rows and primary in tables else 0
     for table_name, rows in tables.items():
         count = writer.append(con, table_name, rows)
         if table_name == primary:
             inserted = count
     writer.append(con, "quarantine", quarantine)
-    writer.add_counts(con, run.run_id, batch.rows_read, inserted, offered - inserted, len(normalised.rejections))
+    duplicate = offered - inserted - merged
+    writer.add_counts(con, run.run_id, batch.rows_read, inserted, duplicate, len(normalised.rejections),
+                      batch.merged + merged)
     result.rows_read += batch.rows_read
     result.rows_inserted += inserted
-    result.rows_duplicate += offered - inserted
+    result.rows_duplicate += duplicate
     result.rows_quarantined += len(normalised.rejections)
+    result.rows_merged += batch.merged + merged
 
 
 __all__ = ["IngestResult", "ingest_file"]

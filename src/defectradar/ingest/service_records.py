@@ -28,8 +28,10 @@ from defectradar.ingest.fields import (
     integer_column,
     list_column,
 )
+from defectradar.ingest.masking import shown
 from defectradar.ingest.reading import ROW, RawBatch
 from defectradar.ingest.timeparse import datetime_column
+from defectradar.ingest.value_maps import fix_flag
 from defectradar.text.enrich import fault_modes
 
 EVENT_COLUMNS = (
@@ -77,9 +79,13 @@ def _actions(column: pa.Array) -> tuple[pa.Array, dict[int, str]]:
     errors = {}
     unknown = pc.and_(pc.is_valid(column), pc.is_null(values))
     if pc.any(unknown).as_py():
-        for index in pc.indices_nonzero(unknown).to_pylist():
-            errors[index] = (f"action {column[index].as_py()!r} is not one of {', '.join(SERVICE_ACTIONS)} "
-                             "(or a known synonym such as 维修, 换机, 退货)")
+        reasons: dict[str, str] = {}     # per distinct value: a bad --map can refuse millions of rows
+        for index, value in zip(pc.indices_nonzero(unknown).to_pylist(), pc.filter(column, unknown).to_pylist()):
+            if value not in reasons:
+                reasons[value] = (f"action {shown(value)} is not one of {', '.join(SERVICE_ACTIONS)} (or a known "
+                                  f"synonym such as 维修, 换机, 退货); map it with "
+                                  f"{fix_flag('action', value, 'inspect')} (or another action)")
+            errors[index] = reasons[value]
     return values, errors
 
 

@@ -55,6 +55,16 @@ def _alive(pid: int | None, host: str | None) -> bool:
     return True
 
 
+def run_status(run: dict) -> str:
+    """A run's status as people need it: ``undone`` once `runs undo` removed its rows,
+    ``interrupted`` for a run recorded as running whose process is gone."""
+    if run.get("undone_at") is not None:
+        return "undone"
+    if run["status"] == "running" and not _alive(run.get("pid"), run.get("host")):
+        return "interrupted"
+    return run["status"]
+
+
 def _json_safe(value):
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
@@ -71,12 +81,12 @@ def store_stats(con: duckdb.DuckDBPyConnection, path: str, recent_runs: int = 10
     runs_t = ib.table("ingest_runs")
     runs = (runs_t.order_by(runs_t.started_at.desc()).limit(recent_runs)
             .select("run_id", "source_type", "source", "path", "status", "started_at", "finished_at",
-                    "rows_read", "rows_inserted", "rows_duplicate", "rows_quarantined", "pid", "host",
-                    "message")
+                    "rows_read", "rows_inserted", "rows_duplicate", "rows_quarantined", "rows_merged", "pid",
+                    "host", "message")
             .to_pyarrow().to_pylist())
+    undone = {row[0] for row in con.execute("SELECT run_id FROM store_history WHERE action = 'undo_run'").fetchall()}
     for run in runs:
-        if run["status"] == "running" and not _alive(run["pid"], run["host"]):
-            run["status"] = "interrupted"
+        run["status"] = run_status({**run, "undone_at": True if run["run_id"] in undone else None})
         for key in ("pid", "host"):
             run.pop(key)
         for key, value in list(run.items()):

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,6 +67,39 @@ def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> int:
     finally:
         con.unregister("incoming_rows")
     return int(inserted)
+
+
+def merge_into_stored_reports(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> int:
+    """Add what ``rows`` know to reports already stored under their ``report_id``: components the
+    stored report lacks and a source severity of ``safety``; return how many rows added something.
+
+    The NHTSA flat file has one row per complaint and component, and a complaint's rows may
+    arrive in a later file (a quarterly update): they belong to the stored report, and counting
+    them as duplicates would lose their components silently.  Run before :func:`append`.
+    """
+    if rows.num_rows == 0 or "components" not in rows.column_names:
+        return 0
+    if ROW not in rows.column_names:
+        rows = rows.append_column(ROW, pa.array(range(rows.num_rows), pa.int64()))
+    rows = first_per_key(rows, "report_id")
+    severity = "source_severity" if "source_severity" in rows.column_names else "NULL"
+    con.register("incoming_rows", rows.select(["report_id", "components"]).append_column(
+        "safety", rows.column("source_severity") if severity != "NULL" else pa.nulls(rows.num_rows, pa.string())))
+    try:
+        merged = con.execute("""
+            UPDATE reports SET
+                components = list_sort(list_distinct(list_concat(coalesce(reports.components, []::VARCHAR[]),
+                                                                 coalesce(fresh.components, []::VARCHAR[])))),
+                severity = CASE WHEN fresh.safety = 'safety' THEN 'safety' ELSE reports.severity END,
+                source_severity = CASE WHEN fresh.safety = 'safety' THEN 'safety' ELSE reports.source_severity END
+            FROM incoming_rows fresh
+            WHERE reports.report_id = fresh.report_id
+              AND (NOT list_has_all(coalesce(reports.components, []::VARCHAR[]), coalesce(fresh.components, []::VARCHAR[]))
+                   OR (fresh.safety = 'safety' AND reports.source_severity IS DISTINCT FROM 'safety'))
+        """).fetchone()[0]
+    finally:
+        con.unregister("incoming_rows")
+    return int(merged)
 
 
 def append_plain(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> int:
@@ -131,11 +165,12 @@ def start_run(con: duckdb.DuckDBPyConnection, run: RunRecord, now: datetime, sta
 
 
 def add_counts(con: duckdb.DuckDBPyConnection, run_id: str, read: int, inserted: int, duplicate: int,
-               quarantined: int) -> None:
+               quarantined: int, merged: int = 0) -> None:
     con.execute(
         "UPDATE ingest_runs SET rows_read = rows_read + ?, rows_inserted = rows_inserted + ?, "
-        "rows_duplicate = rows_duplicate + ?, rows_quarantined = rows_quarantined + ? WHERE run_id = ?",
-        [read, inserted, duplicate, quarantined, run_id],
+        "rows_duplicate = rows_duplicate + ?, rows_quarantined = rows_quarantined + ?, "
+        "rows_merged = rows_merged + ? WHERE run_id = ?",
+        [read, inserted, duplicate, quarantined, merged, run_id],
     )
 
 
@@ -149,15 +184,62 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, now: da
                 [status, now, message, run_id])
 
 
+# Runs whose rows `runs undo` removed (store_history is append-only; this is derived from it).
+_UNDONE = "(SELECT run_id FROM store_history WHERE action = 'undo_run')"
+
+
 def completed_run(con: duckdb.DuckDBPyConnection, file_hash: str, source_type: str, source: str,
                   options: dict) -> str | None:
     """The id of an earlier complete run of the same file with the same options, if any."""
     row = con.execute(
         "SELECT run_id FROM ingest_runs WHERE file_hash = ? AND source_type = ? AND source = ? "
-        "AND options = ? AND status = 'complete' ORDER BY started_at LIMIT 1",
+        "AND options = ? AND status = 'complete' AND run_id NOT IN " + _UNDONE + " "
+        "ORDER BY started_at LIMIT 1",
         [file_hash, source_type, source, json.dumps(options, sort_keys=True, ensure_ascii=False)],
     ).fetchone()
     return row[0] if row else None
+
+
+def runs_of_file(con: duckdb.DuckDBPyConnection, file_hash: str, source: str) -> list[dict]:
+    """Earlier runs of the same file (same hash) and source that may have stored rows and are
+    not undone, oldest first: what ``ingest --replace`` undoes."""
+    cursor = con.execute(
+        "SELECT run_id, source_type, source, path, options, status, started_at, rows_read, rows_inserted, "
+        "rows_quarantined FROM ingest_runs WHERE file_hash = ? AND source = ? AND status <> 'skipped' "
+        f"AND run_id NOT IN {_UNDONE} ORDER BY started_at, run_id",
+        [file_hash, source])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+# What undoing a run removes, in this order (labels first: they are found through the reports).
+_UNDO_DELETES = (
+    ("label_events", "report_id IN (SELECT report_id FROM reports WHERE ingest_run = $run)"),
+    ("report_labels", "report_id IN (SELECT report_id FROM reports WHERE ingest_run = $run)"),
+    ("reports", "ingest_run = $run"),
+    ("service_events", "ingest_run = $run"),
+    ("devices", "ingest_run = $run"),
+    ("sales", "ingest_run = $run"),
+    ("quarantine", "ingest_run = $run"),
+)
+
+
+def undo_run(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: str, now: datetime,
+             detail: str | None = None) -> dict[str, int]:
+    """Remove one ingest run's rows and record it in ``store_history``; return rows removed per table.
+
+    Runs inside the caller's transaction, so the removal and its record commit together.
+    """
+    counts = {}
+    for table, condition in _UNDO_DELETES:
+        removed = con.execute(f"DELETE FROM {table} WHERE {condition}", {"run": run_id}).fetchone()
+        counts[table] = int(removed[0]) if removed else 0
+    con.execute(
+        'INSERT INTO store_history (history_id, action, run_id, actor, "at", counts, detail, pid, host) '
+        "VALUES (?, 'undo_run', ?, ?, ?, ?, ?, ?, ?)",
+        [str(uuid.uuid4()), run_id, actor, now,
+         json.dumps(counts, sort_keys=True), detail, os.getpid(), socket.gethostname()])
+    return counts
 
 
 def sync_products(con: duckdb.DuckDBPyConnection, catalog: Catalog, now: datetime) -> int:
