@@ -21,7 +21,7 @@ from defectradar.progress import Progress
 from defectradar.store import writer
 from defectradar.store.connect import Store
 from defectradar.text.classifier import ComplaintClassifier
-from defectradar.text.enrich import ENRICHED_REPORT_COLUMNS, label_rows
+from defectradar.text.enrich import ENRICHED_REPORT_COLUMNS, label_rows, report_sources
 
 PAGE_ROWS = 20_000
 _COMPARED = ("lang", "product_id", "failure_modes", "severity", "repeat_repairs", "data_loss", "author_is_owner")
@@ -134,6 +134,7 @@ def reclassify(store: Store, classifier: ComplaintClassifier, progress: Progress
 # are not compared, so they neither trigger nor block a relabel.
 _PAGE_SQL = """
 SELECT r.report_id, r.title, r.text, r.product_raw, r.source_severity,
+       r.product_brand, r.components, r.source_type, r.source,
 """ + ",\n".join(f"CASE WHEN m.report_id IS NOT NULL THEN m.{c} ELSE r.{c} END AS {c}" for c in _COMPARED) + """
 FROM reports r LEFT JOIN report_labels_latest m USING (report_id)
 WHERE r.report_id > ? ORDER BY r.report_id LIMIT ?
@@ -145,7 +146,9 @@ def _relabel(page: pa.Table, classifier: ComplaintClassifier, result: Reclassify
     combined = [f"{t}。{x}" if t and t != x else x for t, x in zip(titles, texts)]
     raw_products = page.column("product_raw").to_pylist()
     structured = [classifier.catalog.resolve(raw) for raw in raw_products]   # exact names only
-    columns = label_rows(combined, raw_products, structured, page.column("source_severity").to_pylist(), classifier)
+    columns = label_rows(combined, raw_products, structured, page.column("source_severity").to_pylist(), classifier,
+                         brands=page.column("product_brand").to_pylist(), components=page.column("components").to_pylist(),
+                         sources=report_sources(page.column("source_type").to_pylist(), page.column("source").to_pylist()))
     current = {name: page.column(name).to_pylist() for name in _COMPARED}
     keep = []
     for i in range(page.num_rows):

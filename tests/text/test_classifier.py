@@ -26,7 +26,8 @@ def test_the_issue_examples(classifier):
 def test_json_fields_are_the_documented_ones(classifier):
     result = classifier.classify(["手机充电时冒烟了，烫伤了手"])[0].to_dict()
     assert set(result) == {"text", "lang", "products", "failure_modes", "severity", "repeat_repairs", "data_loss",
-                           "is_owner"}
+                           "is_owner", "subject"}
+    assert result["subject"] == {"phone": True, "why": "default"}
     assert result["severity"] == "safety" and "safety" in [m["mode"] for m in result["failure_modes"]]
     assert all(set(m) == {"mode", "confidence", "source"} for m in result["failure_modes"])
 

@@ -9,7 +9,11 @@ For each failure mode of the taxonomy:
   negation the rules understand outranks a model that only sees n-grams;
 * ``safety`` as a mode also sets ``severity`` to ``safety``.
 
-With a custom model (``--model DIR``, any taxonomy), the model alone gives the labels.
+The rules and model of the phone taxonomy read only reports about phones
+(:mod:`defectradar.text.subject`): a report about a vehicle or an appliance gets no phone mode,
+and its source's own labels (``components``), when it has any, become its failure modes
+(source ``source``).  With a custom model (``--model DIR``, any taxonomy), the model alone
+gives the labels, whatever the report is about.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from defectradar.text.language import detect_language
 from defectradar.text.normalise import normalise
 from defectradar.text.products import ProductMatcher, ProductMention
 from defectradar.text.rules import RuleClassifier
+from defectradar.text.subject import Subject, read_subject, source_modes, text_subject
 from defectradar.text.taxonomy import Taxonomy, builtin_taxonomy
 
 if TYPE_CHECKING:
@@ -33,6 +38,23 @@ UNCONFIRMED_THRESHOLD = 0.85   # chosen by cross-validation on the training data
 PRODUCT_MIN_CONFIDENCE = 0.5
 CLEARED_THRESHOLD = 0.85    # the rules found faults only denied, asked about or hearsay: the model must be sure
 NEGATION_OVERRIDE = 0.95    # the model may overrule a rule negation of the same mode only when this sure
+PHONE_TAXONOMY = "phones"   # the built-in taxonomy's name (and that of any copy of it)
+SOURCE_LABEL = "source"     # label source of modes taken from the source's own labels
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a report's other fields say about its text (all optional).
+
+    ``source`` is its source type or name (``nhtsa``), ``catalog_category`` the category of
+    the catalog its structured product field resolved in, ``product_name`` that field (brand
+    and model), ``components`` the source's own labels (NHTSA COMPDESC).
+    """
+
+    source: str | None = None
+    catalog_category: str | None = None
+    product_name: str | None = None
+    components: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,7 @@ class Classification:
     repeat_repairs: int | None = None
     data_loss: bool = False
     is_owner: bool | None = None
+    subject: Subject | None = None     # about a phone? (None: not asked, a custom model read it)
 
     @property
     def product_id(self) -> str | None:
@@ -79,7 +102,8 @@ class Classification:
     def to_dict(self) -> dict:
         return {"text": self.text, "lang": self.lang, "products": [p.to_dict() for p in self.products],
                 "failure_modes": [m.to_dict() for m in self.failure_modes], "severity": self.severity,
-                "repeat_repairs": self.repeat_repairs, "data_loss": self.data_loss, "is_owner": self.is_owner}
+                "repeat_repairs": self.repeat_repairs, "data_loss": self.data_loss, "is_owner": self.is_owner,
+                "subject": None if self.subject is None else self.subject.to_dict()}
 
 
 class ComplaintClassifier:
@@ -115,6 +139,9 @@ class ComplaintClassifier:
         self.model_threshold = model_threshold
         self.unconfirmed_threshold = unconfirmed_threshold
         self._safety_modes = {m.id for m in self.taxonomy.modes if m.severity == "safety"}
+        # Only the phone reader is kept off texts about other products: a taxonomy of one's own
+        # (vehicle rules) or a custom model reads whatever it is given.
+        self._reads_phones = custom_model is None and self.taxonomy.name == PHONE_TAXONOMY
 
     @property
     def version(self) -> str:
@@ -122,8 +149,13 @@ class ComplaintClassifier:
         model = "custom" if self.custom_model is not None else ("builtin" if self.model is not None else "rules")
         return f"catalog:{self.catalog.digest}/taxonomy:{self.taxonomy.digest}/{model}"
 
-    def classify(self, texts: Sequence[str]) -> list[Classification]:
-        """Classify many texts at once (the learned model runs vectorised over the batch)."""
+    def classify(self, texts: Sequence[str], contexts: Sequence[ReportContext | None] | None = None
+                 ) -> list[Classification]:
+        """Classify many texts at once (the learned model runs vectorised over the batch).
+
+        ``contexts`` (parallel to ``texts``) tells what each report's other fields say: its
+        source, its structured product, the source's own labels.
+        """
         texts = [t or "" for t in texts]
         normal = [normalise(t) for t in texts]
         probabilities = None
@@ -136,10 +168,20 @@ class ComplaintClassifier:
             result = Classification(text=text, lang=detect_language(norm.display))
             result.products = self.products.find(match)
             row = None if probabilities is None else probabilities[index]
+            context = contexts[index] if contexts is not None else None
+            if self._reads_phones:
+                result.subject = text_subject(match) if context is None else read_subject(
+                    match, source=context.source, catalog_category=context.catalog_category,
+                    product_name=context.product_name)
             if self.custom_model is not None:
                 result.failure_modes = self._custom_labels(row)
-            else:
+            elif result.subject is None or result.subject.phone:
                 result.failure_modes = self._combined_labels(match, row)
+            else:
+                result.failure_modes = [ModeLabel(mode, 1.0, SOURCE_LABEL)
+                                        for mode in source_modes(context.components if context else ())]
+                if self.catalog.about_phones:
+                    result.products = []    # phone names in a text about a car are something else
             if any(m.mode in self._safety_modes for m in result.failure_modes):
                 result.severity = "safety"
             result.repeat_repairs = extract.repeat_repairs(match)

@@ -11,6 +11,11 @@ name.  Aho-Corasick (``pyahocorasick``) finds every alias in one pass.  Then:
   ("Note 8" with "三星" is the Galaxy); if nothing settles it, every candidate is returned with
   a low confidence instead of a guess;
 * several different products in one text (a comparison) lower each one's confidence.
+
+A structured product field (a CSV's model column, NHTSA's make + model) is matched by
+:meth:`ProductMatcher.match_field`: its brand, when the file gives one, must fit the catalog
+product's maker ("Siemens A52" is not the Galaxy A52); a name no catalog lists becomes an
+uncatalogued id, the product as named (``named:ford-escape``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from functools import cached_property
 
 import ahocorasick
 
-from defectradar.domain.catalog import Catalog, fold_name
+from defectradar.domain.catalog import Catalog, brand_and_model, fold_name, uncatalogued_id
 
 # Words that name a maker (not a model); used to settle aliases shared across brands.
 BRAND_WORDS = {
@@ -32,7 +37,17 @@ BRAND_WORDS = {
     "Google": ("google", "谷歌", "pixel"), "Meizu": ("meizu", "魅族"), "nubia": ("nubia", "努比亚", "红魔"),
     "Motorola": ("motorola", "摩托罗拉", "moto"), "Lenovo": ("lenovo", "联想"),
 }
+# Makers that sell under one another's names: a brand column saying "Xiaomi" fits a Redmi model
+# and "Huawei" an Honor one (as repair logs write them).
+BRAND_FAMILIES = {"Redmi": "Xiaomi", "POCO": "Xiaomi", "Honor": "Huawei", "OnePlus": "OPPO", "realme": "OPPO",
+                  "iQOO": "vivo", "Motorola": "Lenovo"}
+# Product fields that name no model: treated as blank (the text may still name one).
+GENERIC_PRODUCT_NAMES = frozenset(fold_name(n) for n in (
+    "phone", "smartphone", "smart phone", "mobile", "mobile phone", "cellphone", "cell phone", "handy", "telefon",
+    "telephone", "mobiltelefon", "gsm", "手机", "智能手机", "unknown", "not recorded", "n/a", "na", "none", "other",
+    "others", "-", "?", "未知", "其他", "其它", "不详"))
 STRONG, WEAK, AMBIGUOUS_TOTAL = 0.95, 0.8, 0.9
+FIELD_EXACT, FIELD_TEXT_MATCH, FIELD_AS_NAMED = 1.0, 0.9, 1.0   # product_confidence of a structured field
 SEVERAL_PRODUCTS = 0.8   # factor on each product's confidence when a text names several
 
 
@@ -49,6 +64,25 @@ class ProductMention:
         return {"product_id": self.product_id, "name": self.name, "confidence": round(self.confidence, 3)}
 
 
+@dataclass(frozen=True)
+class FieldMatch:
+    """What a structured product field names.
+
+    ``kind`` is ``catalog`` (a catalog product), ``uncatalogued`` (in no catalog: the id is the
+    name as given), ``ambiguous`` (several catalog products fit equally: no id, flagged as for
+    texts) or ``none`` (blank, or only a word such as "Smartphone").  ``model_named`` is False
+    for an uncatalogued id made from a brand alone (``named:apple``): a model the text names
+    is then the better answer.
+    """
+
+    product_id: str | None
+    confidence: float | None
+    kind: str
+    model_named: bool = True
+
+
+NO_FIELD = FieldMatch(None, None, "none", False)
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
 _KEPT_RUN = re.compile(r"[^\s\-_]+")
 
 
@@ -141,6 +175,80 @@ class ProductMatcher:
     def _names(self) -> dict[str, str]:
         return {p.product_id: p.name for p in self.catalog.products}
 
+    @cached_property
+    def _family_words(self) -> dict[str, frozenset[str]]:
+        """Catalog brand -> folded words naming it or a maker of its family."""
+        brands = {p.brand for p in self.catalog.products}
+        root = {b: BRAND_FAMILIES.get(b, b) for b in brands | set(BRAND_WORDS) | set(BRAND_FAMILIES)}
+        words: dict[str, set[str]] = {}
+        for brand, family in root.items():
+            words.setdefault(family, set()).update(
+                {fold_name(brand), *(fold_name(w) for w in BRAND_WORDS.get(brand, ()))})
+        return {b: frozenset(words[root[b]]) for b in brands}
+
+    def brand_fits(self, brand: str, product_id: str) -> bool:
+        """True when a file's brand value ("Samsung", "LG Electronics", "小米") may be the maker of
+        ``product_id`` (its brand or a brand of its family)."""
+        folded = fold_name(brand)
+        words = self._family_words.get(self._brand_of.get(product_id, ""), frozenset())
+        return any(folded == w or (folded.startswith(w) and len(w) >= 2) for w in words)
+
+    def _foreign_word_before(self, text: str, mention: ProductMention) -> bool:
+        """A bare model code ("A52") after a word that is not its maker's ("Siemens A52")."""
+        words = self._family_words.get(self._brand_of[mention.product_id], frozenset())
+        if any(w in mention.alias for w in words):
+            return False       # the name carries its brand ("galaxya52"): nothing to doubt
+        return any(w not in words for w in _LATIN_WORD.findall(text[:mention.start]))
+
+    def match_field(self, value: str | None, brand: str | None = None) -> FieldMatch:
+        """The product a structured field names, with the file's brand column when it has one.
+
+        Catalog names first (exact, then read as text), each checked against ``brand``; without a
+        brand column, a bare model code is refused after another maker's name.  Several catalog
+        products fitting equally are ``ambiguous``; no catalog product at all gives the
+        uncatalogued id of brand + model.
+
+        Examples
+        --------
+        >>> from defectradar.domain.catalog import builtin_catalog
+        >>> matcher = ProductMatcher(builtin_catalog())
+        >>> matcher.match_field("A52", brand="Siemens").product_id
+        'named:siemens-a52'
+        >>> matcher.match_field("Galaxy A52", brand="Samsung").product_id
+        'galaxy-a52'
+        """
+        model = " ".join(str(value or "").split())
+        brand = " ".join(str(brand or "").split())
+        # "Samsung Smartphone" (brand and model joined at ingest) names no model either.
+        if brand and model.casefold().startswith(brand.casefold()):
+            rest = model[len(brand):]
+        else:
+            rest = model
+        if fold_name(rest) in GENERIC_PRODUCT_NAMES:
+            model = ""
+        if fold_name(brand) in GENERIC_PRODUCT_NAMES:
+            brand = ""
+        if not model and not brand:
+            return NO_FIELD
+        if model:
+            full = brand_and_model(model, brand)
+            for name in dict.fromkeys((full, model)):
+                exact = self.catalog.resolve(name)
+                if exact and (not brand or self.brand_fits(brand, exact)):
+                    return FieldMatch(exact, FIELD_EXACT, "catalog")
+            from defectradar.text.normalise import normalise
+
+            text = normalise(full).match
+            found = [m for m in self.find(text)
+                     if (self.brand_fits(brand, m.product_id) if brand else not self._foreign_word_before(text, m))]
+            if found:
+                top = found[0]
+                if top.confidence >= WEAK and (len(found) == 1 or found[1].confidence < top.confidence):
+                    return FieldMatch(top.product_id, FIELD_TEXT_MATCH, "catalog")
+                return FieldMatch(None, None, "ambiguous")
+        named = uncatalogued_id(model, brand)   # identifiers cut out there
+        return FieldMatch(named, FIELD_AS_NAMED, "uncatalogued", bool(model)) if named else NO_FIELD
+
     def _strength(self, alias: str, product_ids: tuple[str, ...]) -> float:
         """Aliases that carry a brand word or are long are strong evidence; model codes less so."""
         brands = {self._brand_of[p] for p in product_ids}
@@ -201,19 +309,11 @@ class ProductMatcher:
             mentions.extend(ProductMention(p, self._names[p], share, alias, start, end) for p in candidates)
         return mentions
 
-    def resolve_field(self, value: str | None) -> str | None:
-        """The product of a structured field (``小米11``, a JD listing title ...), or None.
+    def resolve_field(self, value: str | None, brand: str | None = None) -> str | None:
+        """The catalog product of a structured field (``小米11``, a JD listing title ...), or None.
 
-        Exact catalog names first; otherwise the text match when it is one confident product.
+        Exact catalog names first; otherwise the text match when it is one confident product
+        (see :meth:`match_field`, which also gives uncatalogued ids).
         """
-        if not value:
-            return None
-        exact = self.catalog.resolve(value)
-        if exact:
-            return exact
-        from defectradar.text.normalise import normalise
-
-        found = self.find(normalise(value).match)
-        if found and found[0].confidence >= WEAK and (len(found) == 1 or found[1].confidence < found[0].confidence):
-            return found[0].product_id
-        return None
+        match = self.match_field(value, brand)
+        return match.product_id if match.kind == "catalog" else None
