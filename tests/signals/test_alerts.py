@@ -28,9 +28,11 @@ def test_same_signal_keeps_one_alert_across_scans(store):
     with store.reader() as con:
         rows = list_alerts(con)
         detail = show_alert(con, first.raised[0][:6])
-    assert len(rows) == 1 and rows[0]["status"] == "new" and rows[0]["evidence_count"] == 2
+    # Every method keeps its evidence: one event per method and scan (issue 13).
+    assert len(rows) == 1 and rows[0]["status"] == "new" and rows[0]["evidence_count"] == 3
     assert rows[0]["last_method"] == "ears-c3" and rows[0]["last_statistic"] == 7.0       # the stronger method
-    assert [e["kind"] for e in detail["events"]] == ["raised", "evidence"]
+    assert [e["method"] for e in rows[0]["latest_evidence"]] == ["cusum", "ears-c3"]     # strongest last
+    assert [e["kind"] for e in detail["events"]] == ["raised", "evidence", "evidence"]
     assert detail["last_evidence"]["reports"] == ["r1", "r2"]
 
 

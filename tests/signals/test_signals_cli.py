@@ -155,3 +155,69 @@ def test_week_numbers_without_dates_are_weekly(tmp_path):
     frame = pd.DataFrame({"count": np.arange(60)})
     series = series_from_frame(frame, "f.csv")
     assert series.freq == "week" and (series.periods[1] - series.periods[0]).days == 7
+
+
+# --- disprop --event-sep (issue 13) ------------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore::UserWarning")     # eight reports cannot pin the MGPS prior down
+def test_disprop_event_sep_splits_joined_events(tmp_path):
+    """Eight reports, some naming several events in one cell (as NHTSA's components do).
+
+    By hand, N = 8; n(A) = 3, n(wifi) = 4 (reports 1, 2, 3, 5), so A/wifi has n = 3 and
+    E = 3 * 4 / 8 = 1.5.  C/screen: n = 2 (6, 8), n(C) = 3, n(screen) = 3 (3, 6, 8):
+    a = 2, b = 1, c = 1, d = 8 - 3 - 3 + 2 = 4, so PRR = (2/3) / (1/5) = 10/3 and
+    ROR = (2 * 4) / (1 * 1) = 8.
+    """
+    joined = pd.DataFrame({"id": [1, 2, 3, 4, 5, 6, 7, 8], "product": list("AAABBCCC"),
+                           "component": ["WIFI,HEAT", "WIFI", "WIFI, SCREEN", "HEAT", "HEAT,WIFI,", "SCREEN",
+                                         "HEAT", " HEAT , SCREEN"]})
+    path = tmp_path / "joined.csv"
+    joined.to_csv(path, index=False)
+    result = _invoke("signals", "disprop", path, "--event-col", "component", "--event-sep", ",", "--json")
+    assert result.exit_code == 0, result.output
+    pairs = {(p["product"], p["event"]): p for p in json.loads(result.stdout)["pairs"]}
+    assert {e for _, e in pairs} == {"WIFI", "HEAT", "SCREEN"}                 # split and trimmed
+    assert pairs[("A", "WIFI")]["n"] == 3 and pairs[("A", "WIFI")]["expected"] == pytest.approx(1.5)
+    screen = pairs[("C", "SCREEN")]
+    assert screen["n"] == 2 and screen["expected"] == pytest.approx(9 / 8)
+    assert screen["prr"] == pytest.approx(10 / 3) and screen["ror"] == pytest.approx(8.0)
+
+    # The same reports one row per event give the same table.
+    exploded = tmp_path / "exploded.csv"
+    joined.assign(component=joined["component"].str.split(",")).explode("component") \
+        .assign(component=lambda f: f["component"].str.strip()).query("component != ''").to_csv(exploded, index=False)
+    plain = _invoke("signals", "disprop", exploded, "--event-col", "component", "--json")
+    assert json.loads(plain.stdout) == json.loads(result.stdout)
+
+    unsplit = json.loads(_invoke("signals", "disprop", path, "--event-col", "component", "--json").stdout)
+    assert ("A", "WIFI,HEAT") in {(p["product"], p["event"]) for p in unsplit["pairs"]}   # without the option
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_disprop_event_sep_reproduces_the_hand_counted_table(tmp_path):
+    """tests/signals/test_signals_cli.py's rows with each report's modes joined in one cell
+    (report 1 names A / wifi twice): n = 3, E = 4 * 4 / 10 and PRR = (3/4) / (1/6) = 4.5 still."""
+    rows = pd.DataFrame({"report": [1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                         "phone": ["A", "A", "A", "A", "A", "B", "B", "B", "C", "C", "C"],
+                         "mode": ["wifi", "wifi", "wifi", "wifi", "heat", "heat", "heat", "wifi", "heat", "heat",
+                                  "screen"]})
+    joined = rows.groupby(["report", "phone"], as_index=False)["mode"].agg(";".join)
+    assert joined.loc[0, "mode"] == "wifi;wifi"
+    path = tmp_path / "joined.csv"
+    joined.to_csv(path, index=False)
+    result = _invoke("signals", "disprop", path, "--id-col", "report", "--product-col", "phone", "--event-col", "mode",
+                  "--event-sep", ";", "--json")
+    assert result.exit_code == 0, result.output
+    pair = next(p for p in json.loads(result.stdout)["pairs"] if (p["product"], p["event"]) == ("A", "wifi"))
+    assert pair["n"] == 3 and pair["expected"] == pytest.approx(4 * 4 / 10) and pair["prr"] == pytest.approx(4.5)
+
+
+@pytest.mark.parametrize("content, sep, needle", [
+    ("id,product,event\n1,A,\",,\"\n2,B,x\n", ",", "row 2, column 'event': no event between the separators"),
+    ("id,product,event\n1,A,x\n", "", "--event-sep is empty"),
+])
+def test_disprop_event_sep_bad_input_is_one_line(tmp_path, content, sep, needle):
+    path = tmp_path / "rows.csv"
+    path.write_text(content, encoding="utf-8")
+    result = _invoke("signals", "disprop", path, "--event-sep", sep)
+    assert result.exit_code != 0 and needle in result.output and "Traceback" not in result.output

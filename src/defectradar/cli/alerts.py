@@ -6,11 +6,12 @@ import getpass
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from defectradar.cli.common import DbOption, JsonOption, new_app, open_store, out, print_json
-from defectradar.signals.alerts import list_alerts, show_alert, transition
+from defectradar.signals.alerts import alert_reports, list_alerts, show_alert, transition
+from defectradar.signals.base import AlarmRule, json_safe, sig3
 
 alerts_app = new_app("Alerts raised by `defectradar signals scan`, with their lifecycle.")
 ReasonOption = Annotated[Optional[str], typer.Option("--reason", "-r", help="Why (kept in the alert's history).")]
@@ -20,50 +21,111 @@ AlertArg = Annotated[str, typer.Argument(help="Alert id (or a unique prefix).", 
 
 @alerts_app.command("list")
 def alerts_list(db: DbOption = None, json_: JsonOption = False,
-                status: Annotated[Optional[str], typer.Option(help="new, acknowledged, investigating or closed.")] = None,
+                status: Annotated[Optional[str], typer.Option(help="new, acknowledged, investigating, closed, or "
+                                                              "open (every status but closed).")] = None,
                 limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
     """Alerts, open ones first, newest evidence first."""
     with open_store(db).reader() as con:
         rows = list_alerts(con, status, limit)
     if json_:
-        print_json(rows)
+        print_json(json_safe(rows))
         return
     if not rows:
-        out.print("no alerts")
+        out.print("no alerts" + (f" with status {status}" if status else ""))
         return
-    table = Table("alert", "status", "product", "mode", "source", "first seen", "last seen", "method", "statistic",
-                  title="alerts")
+    table = Table("alert", "status", "product", "mode", "source", "first seen", "last seen",
+                  "latest evidence (statistic vs its threshold)", title="alerts")
     for r in rows:
-        statistic = "-" if r["last_statistic"] is None else f"{r['last_statistic']:.2f} / {r['last_threshold'] or 0:.2f}"
-        table.add_row(r["alert_id"][:10], r["status"], escape(r["product_id"] or "(all)"), r["failure_mode"] or "(all)",
-                      r["source"], str(r["first_seen"]), str(r["last_seen"]), r["last_method"] or "-", statistic)
+        evidence = r["latest_evidence"] or [_legacy(r)]
+        shown = "\n".join(f"{e['method']}: {_rule_text(e, brief=True)}" for e in reversed(evidence))
+        table.add_row(r["alert_id"][:10], r["status"], Text(r["product_id"] or "(all)"),
+                      Text(r["failure_mode"] or "(all)"), r["source"], str(r["first_seen"]), str(r["last_seen"]),
+                      Text(shown))
     out.print(table)
 
 
+def _legacy(row: dict) -> dict:
+    return {"method": row["last_method"] or "-", "statistic": row["last_statistic"],
+            "threshold": row["last_threshold"], "rule": None}
+
+
+def _rule_text(entry: dict, brief: bool = False) -> str:
+    """'GLR 13.3 ≥ 6 (log-likelihood ratio); 16 observed vs 2.64 expected (alarm at 8)': for people;
+    the unrounded numbers are in --json.  ``brief`` leaves out what the statistic means."""
+    rule = entry.get("rule")
+    if isinstance(rule, dict):
+        text = AlarmRule(**rule).describe(entry.get("statistic"), meaning=not brief)
+    elif entry.get("statistic") is None:
+        text = "-"
+    else:
+        text = f"statistic {sig3(entry['statistic'])}, threshold {sig3(entry.get('threshold'))}"
+    count, expected = entry.get("count"), entry.get("expected")
+    if count is not None or expected is not None:
+        text += f"; {sig3(count)} observed vs {sig3(expected)} expected"
+        if entry.get("count_threshold") is not None:
+            text += f" (alarm at {sig3(entry['count_threshold'])})"
+    return text
+
+
+def _period(entry: dict) -> str:
+    return f" for {entry['period']}" if entry.get("period") else ""
+
+
 @alerts_app.command("show")
-def alerts_show(alert: AlertArg, db: DbOption = None, json_: JsonOption = False) -> None:
+def alerts_show(alert: AlertArg, db: DbOption = None, json_: JsonOption = False,
+                reports: Annotated[bool, typer.Option("--reports", help="Also print the reports behind the alert "
+                                                      "(text, date, source, product, modes).")] = False,
+                limit: Annotated[int, typer.Option("--limit", min=1, help="Reports shown with --reports.")] = 20) -> None:
     """One alert with its evidence and its whole history."""
     with open_store(db).reader() as con:
         detail = show_alert(con, alert)
+        if reports:
+            detail["reports"] = alert_reports(con, detail, limit)
     if json_:
-        print_json(detail)
+        print_json(json_safe(detail))
         return
-    out.print(f"[bold]alert {detail['alert_id']}[/] {escape(detail['product_id'] or '(all)')} / "
-              f"{detail['failure_mode'] or '(all)'} ({detail['source']}): [bold]{detail['status']}[/]")
+    title = Text.assemble((f"alert {detail['alert_id']} ", "bold"), detail["product_id"] or "(all)", " / ",
+                          detail["failure_mode"] or "(all)", f" ({detail['source']}): ", (detail["status"], "bold"))
+    out.print(title)
+    out.print(f"first seen {detail['first_seen']}, last seen {detail['last_seen']}")
+    for entry in reversed(detail["latest_evidence"] or []):
+        out.print(Text(f"  {entry['method']}{_period(entry)}: {_rule_text(entry)}"))
     evidence = detail["last_evidence"] or {}
-    out.print(f"last evidence: {detail['last_method']} statistic {detail['last_statistic']} vs threshold "
-              f"{detail['last_threshold']} as of {detail['last_seen']}")
-    for key in ("counts", "expected", "reports"):
-        if key in evidence:
-            out.print(f"  {key}: {escape(str(evidence[key])[:300])}")
+    if "series" in evidence and isinstance(evidence["series"], dict):
+        series = evidence["series"]
+        counts, expected = series.get("counts") or [], series.get("expected") or []
+        periods = series.get("periods") or []
+        span = f" {periods[0]} to {periods[-1]}" if periods else ""
+        # ``expected`` covers only the last periods scored, not every count shown: say which.
+        out.print(Text(f"  counts of the last {len(counts)} periods{span}: " + ", ".join(sig3(c) for c in counts)
+                       + (f"; expected in the last {len(expected)}: " + ", ".join(sig3(c) for c in expected)
+                          if expected else "")))
     for change in evidence.get("changes", []):      # policy downgrades
-        out.print(f"  {escape(str(change.get('parameter')))}: {escape(str(change.get('old')))} -> "
-                  f"{escape(str(change.get('new')))} ({change.get('verdict')}; {escape(str(change.get('reference')))})")
-    history = Table("when", "event", "status", "by", "method", "reason")
+        out.print(Text(f"  {change.get('parameter')}: {change.get('old')} -> {change.get('new')} "
+                       f"({change.get('verdict')}; {change.get('reference')})"))
+    ids = sorted({str(r) for e in detail["events"] for r in ((e.get("evidence") or {}).get("reports") or [])})
+    if ids and not reports:
+        out.print(f"  {len(ids)} reports behind it: add --reports to read them")
+    history = Table("when", "event", "status", "by", "method", "statistic vs its threshold", "reason")
     for e in detail["events"]:
-        history.add_row(str(e["at"])[:19], e["kind"], e["status"] or "", escape(e["actor"]), e["method"] or "",
-                        escape(e["reason"] or ""))
+        shown = _rule_text({**e, "count": None, "expected": None}) if e["method"] else ""
+        history.add_row(str(e["at"])[:19], e["kind"], e["status"] or "", Text(e["actor"]), e["method"] or "",
+                        Text(f"{shown}{_period(e.get('evidence') or {})}"), Text(e["reason"] or ""))
     out.print(history)
+    if reports:
+        _print_reports(detail["reports"], limit)
+
+
+def _print_reports(rows: list[dict], limit: int) -> None:
+    if not rows:
+        out.print("no reports recorded with this alert's evidence")
+        return
+    grid = Table("created", "source", "product", "modes", "text",
+                 title=f"reports behind the alert (up to {limit}; --limit for more)")
+    for r in rows:
+        grid.add_row(str(r["created_at"] or "")[:19], Text(str(r["source"] or "")), Text(str(r["product_id"] or "-")),
+                     Text(", ".join(r["failure_modes"] or [])), Text(str(r["text"] or "")))
+    out.print(grid)
 
 
 def _act(alert: str, action: str, db, by: str | None, reason: str | None, json_: bool) -> None:
@@ -71,7 +133,7 @@ def _act(alert: str, action: str, db, by: str | None, reason: str | None, json_:
     if json_:
         print_json(result)
     else:
-        out.print(f"alert {result['alert_id']}: {result['from']} -> {result['to']} (by {escape(result['by'])})")
+        out.print(Text(f"alert {result['alert_id']}: {result['from']} -> {result['to']} (by {result['by']})"))
 
 
 @alerts_app.command("ack")

@@ -8,11 +8,13 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from defectradar.cli.common import (
     DbOption,
     JsonOption,
     RichProgress,
+    err,
     new_app,
     open_store,
     out,
@@ -20,9 +22,11 @@ from defectradar.cli.common import (
     settings_for,
 )
 from defectradar.errors import InputError
+from defectradar.signals.base import json_safe, sig3
 
 signals_app = new_app("Detect emerging defects: scan the store, or run one method on a file.")
 FileArg = Annotated[Path, typer.Argument(help="CSV or Parquet file.", show_default=False, dir_okay=False)]
+EXIT_NOTHING_SCANNED = 4    # signals scan: no series and no table could be scanned (not "nothing found")
 METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "farrington", "glr-poisson", "glr-nb", "bursts")
 
 
@@ -47,20 +51,44 @@ def signals_scan(
     scan_config = load_scan_config(config, methods=tuple(method) if method else None)
     result = scan(open_store(db), as_of, scan_config, progress=RichProgress(unit="steps"))
     if json_:
-        print_json(result.to_dict())
-        return
-    out.print(f"scanned {result.series_scanned:,} series as of {result.as_of}: {len(result.signals)} signals; "
+        print_json(json_safe(result.to_dict()))
+    else:
+        _print_scan(result)
+    for note in result.notes:
+        err.print(Text(f"note: {note}"))
+    if result.nothing_scanned:
+        # Not "nothing found": no detector saw a series or a table (see the notes for why).
+        err.print(Text(f"error: nothing could be scanned as of {result.as_of} (0 series, no disproportionality "
+                       f"table); exit code {EXIT_NOTHING_SCANNED}", style="bold red"))
+        raise typer.Exit(EXIT_NOTHING_SCANNED)
+
+
+def _print_scan(result) -> None:
+    from defectradar.signals.base import AlarmRule
+
+    disprop = f", {result.pairs_scanned:,} product x mode pairs" if result.pairs_scanned else ""
+    out.print(f"scanned {result.series_scanned:,} series{disprop} as of {result.as_of}: {len(result.signals)} signals; "
               f"alerts raised {len(result.raised)}, updated {len(result.updated)}, reopened {len(result.reopened)}, "
               f"unchanged {len(result.unchanged)}")
     if not result.signals:
         return
-    table = Table("product", "mode", "source", "method", "period", "count", "expected", "statistic", "threshold",
+    table = Table("product", "mode", "source", "method", "period", "observed", "expected", "statistic vs its threshold",
                   title="signals")
+    meanings: dict[str, str] = {}
     for s in sorted(result.signals, key=lambda s: (s.product_id or "", s.failure_mode or "", s.method)):
-        table.add_row(escape(s.product_id or "(all)"), s.failure_mode or "(all)", s.source, s.method, str(s.period),
-                      _fmt(s.evidence.get("count", s.evidence.get("n")), 0), _fmt(s.evidence.get("expected")),
-                      _fmt(s.statistic), _fmt(s.threshold))
+        rule = AlarmRule(**s.evidence["rule"]) if isinstance(s.evidence.get("rule"), dict) else None
+        shown = rule.describe(s.statistic, meaning=False) if rule else \
+            f"{sig3(s.statistic)} (threshold {sig3(s.threshold)})"
+        if rule and rule.meaning:
+            meanings[rule.statistic] = rule.meaning
+        # Disproportionality counts every report up to the scan's date, not one period's.
+        period = f"all to {result.as_of}" if s.method == "disproportionality" else str(s.period)
+        table.add_row(Text(s.product_id or "(all)"), Text(s.failure_mode or "(all)"), s.source, s.method,
+                      period, sig3(s.evidence.get("count", s.evidence.get("n"))),
+                      sig3(s.evidence.get("expected")), shown)
     out.print(table)
+    for name, meaning in sorted(meanings.items()):      # once per statistic, not in every row
+        out.print(Text(f"{name}: {meaning}"))
     out.print("see them with [bold]defectradar alerts list[/]")
 
 
@@ -70,6 +98,9 @@ def signals_disprop(
     id_col: Annotated[str, typer.Option("--id-col", help="Column with the report id.")] = "id",
     product_col: Annotated[str, typer.Option("--product-col", help="Column with the product.")] = "product",
     event_col: Annotated[str, typer.Option("--event-col", help="Column with the event (failure mode).")] = "event",
+    event_sep: Annotated[Optional[str], typer.Option("--event-sep", help="The events of one cell are joined by this "
+                                                     "(e.g. --event-sep , for NHTSA components): split, trimmed, a "
+                                                     "report counted once per event.")] = None,
     stratum_col: Annotated[Optional[list[str]], typer.Option("--stratum-col", help="Stratify the expected counts "
                                                              "by this column (repeat to combine).")] = None,
     n_star: Annotated[int, typer.Option("--n-star", min=1, help="MGPS: fit the prior on pairs with n >= this.")] = 1,
@@ -82,11 +113,13 @@ def signals_disprop(
     from defectradar.signals.contingency import ContingencyTable
     from defectradar.signals.disproportionality import analyse
     from defectradar.signals.mgps import MGPS
-    from defectradar.signals.tables import read_table, require_columns
+    from defectradar.signals.tables import read_table, require_columns, split_events
 
     frame = read_table(file)
     require_columns(frame, {"--id-col": id_col, "--product-col": product_col, "--event-col": event_col,
                             **{f"--stratum-col {c}": c for c in stratum_col or []}}, file)
+    if event_sep is not None:
+        frame = split_events(frame, event_col, event_sep, file)
     table = ContingencyTable.from_rows(frame, id_col, product_col, event_col, stratum_col or None)
     result = analyse(table, mgps=MGPS(n_star=n_star, squash=squash))
     if json_:
@@ -172,13 +205,13 @@ def signals_trending(
         trending = trends_for_store(con, day, days, product)
     if json_:
         result = trending.to_dict()
-        print_json({"as_of": day.isoformat(), "params": result["params"], "trends": result["trends"]})
+        print_json(json_safe({"as_of": day.isoformat(), "params": result["params"], "trends": result["trends"]}))
         return
     grid = Table("product", "mode", "trend", "peak day", "why", title=f"trends as of {day} ({days} days of posts)")
     for (product_id, mode), call in sorted(trending.trends_.items()):
         if not all_ and call.kind in ("quiet", "steady"):
             continue
-        grid.add_row(escape(product_id), mode, call.kind, str(call.peak_day or "-"), escape("; ".join(call.reasons)))
+        grid.add_row(Text(product_id), Text(mode), call.kind, str(call.peak_day or "-"), Text("; ".join(call.reasons)))
     out.print(grid)
 
 

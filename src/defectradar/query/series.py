@@ -155,6 +155,43 @@ def report_counts(con, freq: str = "week", by: Iterable[str] = ("product",), as_
     return t.group_by([*columns, "period"]).aggregate(reports=t.report_id.nunique())
 
 
+def event_coverage(con, table: str = "reports", as_of=None, top: int = 3) -> dict:
+    """What a count series can use of ``table`` up to ``as_of``: rows, and rows it must leave out.
+
+    Returns ``rows`` (dated up to ``as_of``, or undated), ``undated``, ``no_product``,
+    ``no_mode`` (no failure mode), ``usable`` (dated, with a product and a mode) and
+    ``unmatched_products``: the ``top`` product names (``product_raw``) most often left without a
+    product id, with their counts, so a scan that finds nothing can say what is missing.
+    """
+    import ibis
+
+    as_of = as_date(as_of, "as_of")
+    t = _events_table(con, table)
+    if table == "service_events":
+        e = backend(con).table("service_events")
+        e = e.filter(e.action != "inspect")
+        raw = e.select(created_at=e.date.cast("timestamp"), product_id=e.product_id, product_raw=e.product_raw)
+    else:
+        raw = t.select(created_at=t.created_at, product_id=t.product_id, product_raw=t.product_raw)
+    if as_of is not None:
+        end = ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time()))
+        t = t.filter(t.created_at.isnull() | (t.created_at < end))
+        raw = raw.filter(raw.created_at.isnull() | (raw.created_at < end))
+    has_mode = t.failure_modes.notnull() & (t.failure_modes.length() > 0)
+    one = ibis.literal(1)
+    counts = t.aggregate(
+        rows=t.count(), undated=t.created_at.isnull().ifelse(one, 0).sum(),
+        no_product=t.product_id.isnull().ifelse(one, 0).sum(), no_mode=has_mode.ifelse(0, one).sum(),
+        usable=(t.created_at.notnull() & t.product_id.notnull() & has_mode).ifelse(one, 0).sum(),
+    ).to_pyarrow().to_pylist()[0]
+    result = {k: int(v or 0) for k, v in counts.items()}
+    missing = raw.filter(raw.product_id.isnull() & raw.product_raw.notnull())
+    names = (missing.group_by("product_raw").aggregate(n=missing.count())
+             .order_by([ibis.desc("n"), "product_raw"]).limit(top).to_pyarrow().to_pylist())
+    result["unmatched_products"] = [(r["product_raw"], int(r["n"])) for r in names]
+    return result
+
+
 def report_series(con, freq: str = "week", by: Iterable[str] = ("product",), as_of=None, start=None,
                   product: str | None = None, mode: str | None = None,
                   source: str | None = None, table: str = "reports") -> pd.DataFrame:

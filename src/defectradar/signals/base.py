@@ -116,13 +116,73 @@ class CountSeries:
         return len(self.counts)
 
 
+@dataclass(frozen=True)
+class AlarmRule:
+    """What a detector's own statistic is compared with when it alarms.
+
+    ``threshold_`` of a temporal detector is a *count* (the smallest count that would alarm);
+    the statistic (a GLR log-likelihood ratio, a CUSUM sum, an EARS z-score) has a limit of its
+    own, which is this.  ``statistic op threshold`` holds for every alarmed period.
+
+    Examples
+    --------
+    >>> AlarmRule("GLR", ">=", 6.0, "log-likelihood ratio").describe(13.34)
+    'GLR 13.3 ≥ 6 (log-likelihood ratio)'
+    """
+
+    statistic: str            # its name as people know it: "GLR", "C3", "EB05"
+    op: str                   # ">" or ">="
+    threshold: float | None   # None: the method declares no limit on its statistic
+    meaning: str = ""
+
+    def describe(self, value, meaning: bool = True) -> str:
+        """``value`` against the rule, rounded for people (3 significant digits)."""
+        shown = "n/a" if value is None or not math.isfinite(float(value)) else sig3(value)
+        if self.threshold is None:
+            text = f"{self.statistic} {shown}"
+        else:
+            text = f"{self.statistic} {shown} {'≥' if self.op == '>=' else self.op} {sig3(self.threshold)}"
+        return f"{text} ({self.meaning})" if self.meaning and meaning else text
+
+    def to_dict(self) -> dict:
+        return {"statistic": self.statistic, "op": self.op, "threshold": json_number(self.threshold),
+                "meaning": self.meaning}
+
+
+def sig3(value) -> str:
+    """A number for people: 3 significant digits, no exponent below a billion (``-`` if missing)."""
+    if value is None:
+        return "-"
+    value = float(value)
+    if not math.isfinite(value):
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{round(float(f'{value:.3g}')):,}"
+    text = f"{value:.3g}"
+    if "e" in text:                      # tiny numbers: keep 3 significant digits without an exponent
+        text = np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-")
+    return text
+
+
 class TemporalDetector(Estimator):
     """A detector scoring each period of a count series against its history.
 
     ``fit(series, start)`` scores periods ``start ..`` (earlier periods are history only) and
     sets ``expected_``, ``threshold_``, ``statistic_`` and ``alarm_`` (arrays, one value per
-    scored period) and ``start_``.  Subclasses implement ``_score`` and ``min_history``.
+    scored period) and ``start_``.  Subclasses implement ``_score`` and ``min_history``, and
+    declare what their statistic is compared with in ``alarm_rule`` (``threshold_`` is a count,
+    not the statistic's limit).
     """
+
+    def alarm_rule(self) -> AlarmRule:
+        """The statistic's name and limit (from the parameters; no fit needed)."""
+        return AlarmRule(self.method or type(self).__name__, ">", None, "the method declares no limit on it")
+
+    def rule_statistic(self) -> np.ndarray:
+        """Per scored period, the value :meth:`alarm_rule` compares (``statistic_`` unless the
+        method alarms on another quantity)."""
+        self._check_fitted()
+        return self.statistic_
 
     def fit(self, series: CountSeries, start: int | None = None) -> "TemporalDetector":
         self._begin_fit()
@@ -190,6 +250,22 @@ def significant(value, digits: int = 6):
         return None
     return float(f"{value:.{digits}g}")
 
+
+
+def json_safe(value):
+    """``value`` with every NaN or infinite number replaced by None (JSON has neither: Python's
+    ``NaN`` / ``Infinity`` are invalid JSON) and numpy scalars made plain, through dicts and lists."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
 
 
 def json_rows(frame, columns, decimals: int = 10) -> list[dict]:

@@ -62,7 +62,15 @@ import numpy as np
 from scipy.special import gammaln
 
 from defectradar.errors import InputError
-from defectradar.signals.base import Constraint, CountSeries, TemporalDetector, json_number, non_negative, one_of
+from defectradar.signals.base import (
+    AlarmRule,
+    Constraint,
+    CountSeries,
+    TemporalDetector,
+    json_number,
+    non_negative,
+    one_of,
+)
 
 #: Highest emission rate a binomial state may take: p_i is capped just below 1.
 MAX_RATE = 1.0 - 1e-9
@@ -129,6 +137,9 @@ class KleinbergBursts(TemporalDetector):
         self.n_states = n_states
         self.model = model
         self.baseline = baseline
+
+    def alarm_rule(self) -> AlarmRule:
+        return AlarmRule("burst state", ">=", 1.0, "Kleinberg state; 0 is the base rate")
 
     def min_history(self) -> int:
         # The automaton runs over the whole series; no history is needed before scoring.

@@ -44,7 +44,7 @@ from typing import ClassVar
 import numpy as np
 
 from defectradar.errors import InputError
-from defectradar.signals.base import Constraint, TemporalDetector, non_negative, one_of, positive
+from defectradar.signals.base import AlarmRule, Constraint, TemporalDetector, non_negative, one_of, positive
 
 
 def transform(x: np.ndarray, m: np.ndarray, trans: str) -> np.ndarray:
@@ -113,6 +113,9 @@ class Cusum(TemporalDetector):
         self.m = m
         self.trans = trans
         self.reset = reset
+
+    def alarm_rule(self) -> AlarmRule:
+        return AlarmRule("CUSUM", ">=", float(self.h), "cumulative standardised excess")
 
     def min_history(self) -> int:
         """0 with a given ``m``; 1 for the history mean; 4 for the GLM (three coefficients and a

@@ -55,7 +55,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.stats import norm
 
-from defectradar.signals.base import Constraint, TemporalDetector, non_negative, one_of, probability
+from defectradar.signals.base import AlarmRule, Constraint, TemporalDetector, non_negative, one_of, probability
 
 
 def _baseline_at_least_3(value) -> bool:
@@ -94,6 +94,10 @@ class _Ears(TemporalDetector):
 
     def _z(self) -> float:
         return 3.0 if self.compat == "cdc" else float(norm.ppf(1 - self.alpha))
+
+    def alarm_rule(self) -> AlarmRule:
+        """C1/C2 alarm when the count's z-score over the baseline exceeds ``z``."""
+        return AlarmRule(self.method[-2:].upper(), ">", self._z(), "standard deviations above the baseline mean")
 
     def _c(self, counts: np.ndarray, periods: np.ndarray):
         mean, sigma = baseline_moments(counts, periods, self.baseline, self._lag, self.min_sigma)
@@ -154,6 +158,17 @@ class EarsC3(_Ears):
     def min_history(self) -> int:
         return self.baseline + self._lag + 2
 
+    def alarm_rule(self) -> AlarmRule:
+        """CDC: C3 > 2.  surveillance: earsC alarms on the carried-over excess of the two periods
+        before, :math:`P_t > z` (with a non-zero count), not on :math:`C3_t` itself."""
+        if self.compat == "cdc":
+            return AlarmRule("C3", ">", 2.0, "C2 excess over 1, summed over 3 periods")
+        return AlarmRule("C3 carry-over", ">", self._z(), "C2 excess over 1 of the 2 periods before (earsC)")
+
+    def rule_statistic(self) -> np.ndarray:
+        self._check_fitted()
+        return self.statistic_ if self.compat == "cdc" else self.carry_over_
+
     def _score(self, series, start):
         counts = series.counts
         periods = np.arange(start - 2, len(series))
@@ -169,6 +184,7 @@ class EarsC3(_Ears):
                 alarm = statistic > 2
             else:
                 statistic = c2 + previous
+                self.carry_over_ = previous          # what earsC's alarm compares with z
                 # earsC's bound, built on the observed count (see the module docstring).
                 threshold = np.maximum(0.0, x + sigma * (self._z() - previous))
                 alarm = x > threshold

@@ -83,7 +83,15 @@ import statsmodels.api as sm
 from scipy import stats
 
 from defectradar.errors import InputError
-from defectradar.signals.base import Constraint, TemporalDetector, non_negative, one_of, positive_int, probability
+from defectradar.signals.base import (
+    AlarmRule,
+    Constraint,
+    TemporalDetector,
+    non_negative,
+    one_of,
+    positive_int,
+    probability,
+)
 from defectradar.signals.glr import PERIODS_PER_YEAR
 
 
@@ -261,6 +269,10 @@ class Farrington(TemporalDetector):
                              f"periods ({self.min_history()} periods) of history before the first scored period, "
                              f"but the series has only {len(series)} periods; lower b or use a longer series")
         return super().fit(series, start)
+
+    def alarm_rule(self) -> AlarmRule:
+        """Alarms need ``(count - expected) / (threshold - expected) > 1`` (and the 5-in-4 rule)."""
+        return AlarmRule("exceedance", ">", 1.0, "(count - expected) / (threshold - expected)")
 
     def min_history(self) -> int:
         """``b`` years plus ``w`` periods: ``b * p + w`` with ``p`` periods per year (52 for weekly

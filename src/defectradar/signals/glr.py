@@ -61,7 +61,7 @@ from typing import ClassVar
 import numpy as np
 
 from defectradar.errors import InputError
-from defectradar.signals.base import Constraint, CountSeries, TemporalDetector, positive, positive_int
+from defectradar.signals.base import AlarmRule, Constraint, CountSeries, TemporalDetector, positive, positive_int
 
 #: Periods per seasonal cycle for each series frequency (surveillance's ``freq``).
 PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12}
@@ -388,6 +388,9 @@ class GlrPoisson(TemporalDetector):
         if self.window is not None and self.window < self.mtilde:
             raise InputError(f"{self.method}: window={self.window} is shorter than mtilde={self.mtilde}, so no "
                              "change point can be tested; make window at least mtilde (or None)")
+
+    def alarm_rule(self) -> AlarmRule:
+        return AlarmRule("GLR", ">=", float(self.c_arl), "log-likelihood ratio")
 
     def min_history(self) -> int:
         """0 when ``mu0`` is given, else one period more than the baseline GLM has coefficients

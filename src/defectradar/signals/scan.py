@@ -29,10 +29,10 @@ import pandas as pd
 
 from defectradar.errors import InputError
 from defectradar.progress import Progress
-from defectradar.query.series import period_start, series_for_store
+from defectradar.query.series import event_coverage, period_start, series_for_store
 from defectradar.query.stats import backend
-from defectradar.signals.alerts import Signal, record_signals
-from defectradar.signals.base import CountSeries
+from defectradar.signals.alerts import EB05_MEANING, Signal, record_signals
+from defectradar.signals.base import AlarmRule, CountSeries
 from defectradar.signals.exposure import MEAN_PARAMETER, expected_from_exposure, exposure_params
 from defectradar.signals.registry import detector, methods
 from defectradar.signals.signal_rules import SignalRules
@@ -52,6 +52,8 @@ THRESHOLD_LAST_METHODS = frozenset({"glr-poisson", "glr-nb"})
 ALL = "*"                   # the key part of a series over every product (or every mode)
 SCOPES = {"product_mode": ("product", "mode"), "product": ("product",), "mode": ("mode",)}
 EVIDENCE_REPORTS = 50
+MIN_PAIRS = 3               # disproportionality needs a table of at least this many product x mode pairs
+_TABLE_NAMES = {"reports": "complaints", "service_events": "repair visits"}
 
 
 @dataclass
@@ -142,6 +144,15 @@ def load_scan_config(path: str | Path | None = None, methods: tuple[str, ...] | 
 
 @dataclass
 class ScanResult:
+    """What a scan looked at and found.
+
+    ``series_scanned`` counts temporal series with enough events, ``pairs_scanned`` the product
+    x mode pairs of the disproportionality table (0 when it did not run).  ``notes`` say, counted,
+    what kept records out of the scan (no product id, no failure mode, too few events) for each
+    table that gave no series; ``nothing_scanned`` is true when no detector saw anything, which
+    is not the same as "nothing found".
+    """
+
     as_of: date
     series_scanned: int
     signals: list[Signal]
@@ -149,11 +160,20 @@ class ScanResult:
     updated: list[str]
     reopened: list[str]
     unchanged: list[str]
+    pairs_scanned: int = 0
+    coverage: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_scanned(self) -> bool:
+        return self.series_scanned == 0 and self.pairs_scanned == 0
 
     def to_dict(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "series_scanned": self.series_scanned,
+                "pairs_scanned": self.pairs_scanned, "nothing_scanned": self.nothing_scanned,
                 "signals": [s.to_dict() for s in self.signals], "raised": self.raised, "updated": self.updated,
-                "reopened": self.reopened, "unchanged": self.unchanged}
+                "reopened": self.reopened, "unchanged": self.unchanged, "coverage": self.coverage,
+                "notes": self.notes}
 
 
 def _default_as_of(con) -> date:
@@ -181,6 +201,10 @@ def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: S
     the exposure-based mean when ``expected`` has one for the series; otherwise each detector
     scores the last periods against the series' own history.
     """
+    # statsmodels sets "always" filters for its warnings when first imported; imported inside the
+    # catch_warnings below, they would outrank its "ignore" and a GLM warning would reach the user.
+    import statsmodels.api  # noqa: F401
+
     found = []
     for key, series in all_series.items():
         if series.counts.sum() < config.min_total:
@@ -213,10 +237,14 @@ def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: S
             shown = det.get_params()
             if plan:
                 shown[MEAN_PARAMETER[method]] = "exposure"      # the per-period means are in the evidence
+            # The statistic beside its own limit (GLR vs c_arl, C3 vs z ...); threshold_ is the
+            # smallest count that would have alarmed, kept as count_threshold.
+            rule = det.alarm_rule()
             found.append(Signal(
                 scope, table, product_id, mode, method, series.periods[period_index],
-                _finite(det.statistic_[i]), _finite(det.threshold_[i]),
+                _finite(det.rule_statistic()[i]), rule.threshold,
                 {"freq": series.freq, "period": series.periods[period_index].isoformat(), "baseline": baseline,
+                 "rule": rule.to_dict(), "count_threshold": _finite(det.threshold_[i]),
                  "alarm_periods": [series.periods[start + int(k)].isoformat() for k in fired],
                  "count": float(series.counts[period_index]), "expected": _finite(det.expected_[i]),
                  **_rates(series, period_index, det.expected_[i]),
@@ -267,12 +295,12 @@ def pair_counts(con, as_of: date) -> pd.DataFrame:
     return frame
 
 
-def disproportionality_signals(con, as_of: date, rules: SignalRules) -> list[Signal]:
+def disproportionality_signals(con, as_of: date, rules: SignalRules, counts: pd.DataFrame | None = None) -> list[Signal]:
     from defectradar.signals.contingency import ContingencyTable
     from defectradar.signals.disproportionality import analyse
 
-    counts = pair_counts(con, as_of)
-    if len(counts) < 3:
+    counts = pair_counts(con, as_of) if counts is None else counts
+    if len(counts) < MIN_PAIRS:
         return []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # small tables cannot pin the MGPS prior; the rules still apply
@@ -280,28 +308,53 @@ def disproportionality_signals(con, as_of: date, rules: SignalRules) -> list[Sig
     week = period_start(as_of, "week")
     found = []
     for row in result.signals.itertuples(index=False):
+        fired = row.rules_fired.split(",") if isinstance(row.rules_fired, str) else list(row.rules_fired)
+        rule, column = disproportionality_rule(rules, fired)
         found.append(Signal(
             "product_mode", "reports", row.product, row.event, "disproportionality", week,
-            _finite(row.eb05), rules.eb05_min,
+            _finite(getattr(row, column)), rule.threshold,
             {"n": int(row.n), "expected": _finite(row.expected), "prr": _finite(row.prr), "ror": _finite(row.ror),
-             "ic025": _finite(row.ic025), "ebgm": _finite(row.ebgm), "eb05": _finite(row.eb05),
+             "ror_lower": _finite(row.ror_lower), "ic025": _finite(row.ic025), "ebgm": _finite(row.ebgm),
+             "eb05": _finite(row.eb05), "rule": rule.to_dict(),
              "rules_fired": list(row.rules_fired) if not isinstance(row.rules_fired, str) else row.rules_fired}))
     return found
 
 
-def _attach_reports(con, signals: list[Signal], freq: str) -> None:
-    """The records behind each temporal alarm: ids of the complaints (``reports``) or of the
-    repair visits (``service_events``, pseudonymous event ids) in the alarm period."""
+# The statistic a disproportionality signal is shown with: the first rule that fired, in this order.
+_DISPROPORTIONALITY_RULES = {  # rule -> (column, statistic, op, threshold setting, meaning)
+    "ebgm": ("eb05", "EB05", ">=", "eb05_min", EB05_MEANING),
+    "ror": ("ror_lower", "ROR025", ">", "ror_lower_min", "lower 95% limit of the reporting odds ratio"),
+    "ic": ("ic025", "IC025", ">", "ic025_min", "lower 95% limit of the information component"),
+    "evans": ("prr", "PRR", ">=", "prr_min", "proportional reporting ratio, with chi-square and n (Evans)"),
+}
+
+
+def disproportionality_rule(rules: SignalRules, fired: list[str]) -> tuple[AlarmRule, str]:
+    """The rule a disproportionality signal is reported against, and the result column it reads."""
+    name = next((r for r in _DISPROPORTIONALITY_RULES if r in fired), None) or rules.enabled[0]
+    column, statistic, op, setting, meaning = _DISPROPORTIONALITY_RULES[name]
+    return AlarmRule(statistic, op, float(getattr(rules, setting)), meaning), column
+
+
+def _attach_reports(con, signals: list[Signal], freq: str, as_of: date) -> None:
+    """The records behind each alarm: ids of the complaints (``reports``) or of the repair
+    visits (``service_events``, pseudonymous event ids) in the alarm period; for
+    disproportionality, the newest complaints naming the product and the mode up to ``as_of``."""
     sources = {  # table, id, date column, mode filter, extra condition
         "reports": ("reports_labelled", "report_id", "created_at", "list_contains(failure_modes, ?)", "true"),
         "service_events": ("service_events", "event_id", "date", "failure_mode = ?", "action <> 'inspect'"),
     }
     for s in signals:
-        if s.method == "disproportionality" or s.source not in sources:
+        if s.source not in sources:
             continue
         table, id_col, day, mode_filter, extra = sources[s.source]
-        end = s.period + (timedelta(days=7) if freq == "week" else timedelta(days=1))
-        where, params = [extra, f"{day} >= ?", f"{day} < ?"], [s.period, end]
+        order = f"{day}, {id_col}"
+        if s.method == "disproportionality":
+            where, params = [extra, f"{day} < ?"], [as_of + timedelta(days=1)]
+            order = f"{day} DESC, {id_col}"
+        else:
+            end = s.period + (timedelta(days=7) if freq == "week" else timedelta(days=1))
+            where, params = [extra, f"{day} >= ?", f"{day} < ?"], [s.period, end]
         if s.product_id is not None:
             where.append("product_id = ?")
             params.append(s.product_id)
@@ -309,7 +362,7 @@ def _attach_reports(con, signals: list[Signal], freq: str) -> None:
             where.append(mode_filter)
             params.append(s.failure_mode)
         rows = con.execute(f"SELECT {id_col} FROM {table} WHERE {' AND '.join(where)} "
-                           f"ORDER BY {day}, {id_col} LIMIT ?", [*params, EVIDENCE_REPORTS]).fetchall()
+                           f"ORDER BY {order} LIMIT ?", [*params, EVIDENCE_REPORTS]).fetchall()
         s.evidence["reports"] = [str(r[0]) for r in rows]
 
 
@@ -340,30 +393,81 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
     with store.reader() as con:
         as_of = _as_date(as_of) or _default_as_of(con)
         signals: list[Signal] = []
-        scanned = 0
+        scanned, pairs = 0, 0
+        coverage: dict[str, dict] = {}
+        empty: list[str] = []
         if progress:
             progress.start("scan", len(config.tables) + int(config.disproportionality))
         for step, table in enumerate(config.tables, 1):
+            in_table, too_few = 0, 0
             for scope in config.scopes:
                 series = _scope_series(con, scope, table, as_of, config)
-                scanned += sum(1 for s in series.values() if s.counts.sum() >= config.min_total)
+                totals = [s.counts.sum() for s in series.values()]
+                in_table += sum(1 for t in totals if t >= config.min_total)
+                too_few += sum(1 for t in totals if 0 < t < config.min_total)
                 expected = (expected_from_exposure(series, config.exposure_window, config.prior_events)
                             if config.exposure else None)
                 signals.extend(temporal_signals(series, table, config, expected, scope))
+            scanned += in_table
+            coverage[table] = {**event_coverage(con, table, as_of), "series_scanned": in_table,
+                               "series_below_min_total": too_few}
+            if in_table == 0:
+                empty.extend(_why_nothing(table, coverage[table], config, as_of))
             if progress:
                 progress.update(step)
         if config.disproportionality:
-            signals.extend(disproportionality_signals(con, as_of, config.rules))
+            counts = pair_counts(con, as_of)
+            pairs = len(counts) if len(counts) >= MIN_PAIRS else 0
+            signals.extend(disproportionality_signals(con, as_of, config.rules, counts))
             if progress:
                 progress.update(len(config.tables) + 1)
-        _attach_reports(con, signals, config.freq)
+        _attach_reports(con, signals, config.freq, as_of)
         _attach_trends(con, signals, as_of)
+    # A table with no rows at all (a store of complaints only) is worth a word only when nothing
+    # else was scanned either; a table whose rows could not be used always is.
+    notes = [n for n in empty if not n.startswith("no ") or (scanned == 0 and pairs == 0)]
     with store.writer() as con:
         recorded = record_signals(con, signals, as_of)
     if progress:
         progress.finish()
     return ScanResult(as_of, scanned, signals, recorded.raised, recorded.updated, recorded.reopened,
-                      recorded.unchanged)
+                      recorded.unchanged, pairs, coverage, notes)
+
+
+def _why_nothing(table: str, cov: dict, config: ScanConfig, as_of: date) -> list[str]:
+    """Counted reasons why ``table`` gave no series to scan, each with what to do about it."""
+    name = _TABLE_NAMES.get(table, table)
+    if cov["rows"] == 0:
+        return [f"no {name} ({table}) dated up to {as_of}"
+                + ("; ingest some (docs/formats.md) or scan as of a later --as-of" if table == "reports" else "")]
+    needs = {part for scope in config.scopes for part in SCOPES[scope]}
+    notes = []
+    if "product" in needs and cov["no_product"]:
+        named = ", ".join(f"{raw} ({n:,})" for raw, n in cov["unmatched_products"])
+        notes.append(f"{cov['no_product']:,} of {cov['rows']:,} {name} have no product id: no catalog product "
+                     f"matched them{' (most named: ' + named + ')' if named else ''}; draft a catalog of your "
+                     "products with `defectradar catalog build FILE --brand-col B --model-col M --out CATALOG.yaml` "
+                     "and "
+                     + ("label them again with `defectradar reclassify --catalog CATALOG.yaml`" if table == "reports"
+                        else "ingest them with --catalog CATALOG.yaml")
+                     + ("" if named else "; or, if the file names the product in a column of another name, ingest "
+                        "it again with --replace --map product=COLUMN"))
+    if "mode" in needs and cov["no_mode"] and table == "reports":
+        notes.append(f"{cov['no_mode']:,} of {cov['rows']:,} {name} have no failure mode: nothing in the taxonomy "
+                     "matched their text; label them (`defectradar label`), or ingest / `defectradar reclassify` "
+                     "with a taxonomy or model of your own (docs/classification.md)")
+    if "mode" in needs and cov["no_mode"] and table != "reports":
+        notes.append(f"{cov['no_mode']:,} of {cov['rows']:,} {name} have no failure mode: nothing in the taxonomy "
+                     "matched their fault text (docs/classification.md; ingest them with --taxonomy of your own)")
+    if cov["undated"]:
+        notes.append(f"{cov['undated']:,} of {cov['rows']:,} {name} have no date and cannot be placed in a period; "
+                     "if the file has a date column of another name, ingest it again with --replace "
+                     f"--map {'created_at' if table == 'reports' else 'event_date'}=COLUMN")
+    if cov["series_below_min_total"]:
+        notes.append(f"{cov['series_below_min_total']:,} {name} series have fewer than min_total={config.min_total} "
+                     "events; to scan them, lower it in a YAML file given with --config (e.g. `min_total: 2`; "
+                     "docs/signals.md, Scans and their configuration)")
+    return notes or [f"{cov['usable']:,} of {cov['rows']:,} {name} are usable, but they make no series to scan"]
 
 
 def _as_date(value) -> date | None:

@@ -42,6 +42,31 @@ def require_columns(frame: pd.DataFrame, columns: dict[str, str | None], path: s
         raise InputError(f"{path}: no column {', '.join(missing)}; the file has {', '.join(map(str, frame.columns))}")
 
 
+def split_events(frame: pd.DataFrame, event_col: str, sep: str, path: str | Path) -> pd.DataFrame:
+    """One row per event where a cell joins several with ``sep`` (NHTSA's components:
+    ``"UNKNOWN OR OTHER,SERVICE BRAKES"``): split, trimmed, empty pieces dropped.
+
+    A report naming an event twice still counts once (the contingency table counts distinct
+    reports per pair).  A cell with no event left after splitting is refused, naming its row.
+
+    >>> rows = pd.DataFrame({"id": [1, 2], "event": ["A, B,A", "C"]})
+    >>> split_events(rows, "event", ",", "f.csv")["event"].tolist()
+    ['A', 'B', 'C']
+    """
+    if not sep:
+        raise InputError("--event-sep is empty; give the text that joins events in one cell, e.g. --event-sep ,")
+    pieces = [list(dict.fromkeys(p.strip() for p in str(cell).split(sep) if p.strip())) if pd.notna(cell) else []
+              for cell in frame[event_col]]
+    empty = [i for i, parts in enumerate(pieces) if not parts]
+    if empty:
+        raise InputError(f"{path}: row {empty[0] + 2}, column {event_col!r}: no event"
+                         f"{' between the separators ' + repr(sep) if pd.notna(frame[event_col].iloc[empty[0]]) else ''}"
+                         f" ({len(empty):,} such rows); fill them in or drop them")
+    out = frame.copy()
+    out[event_col] = pieces
+    return out.explode(event_col, ignore_index=True)
+
+
 def _pick(frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], option: str, path) -> str | None:
     if given is not None:
         require_columns(frame, {option: given}, path)

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from defectradar.errors import InputError
-from defectradar.signals.base import Constraint, Estimator, positive_int
+from defectradar.signals.base import Constraint, Estimator, positive_int, sig3
 
 #: ``failure_mode`` of the per-product rows (all posts of the product, whatever their modes).
 ALL_MODES = "*"
@@ -118,6 +118,21 @@ class TrendCall:
                 "reasons": list(self.reasons), "features": {k: _safe(v) for k, v in self.features.items()}}
 
 
+def _jump(velocity) -> str:
+    """'jumped 5.3x', or what an infinite / undefined velocity means (never 'infx')."""
+    if math.isinf(velocity):
+        # The velocity baseline (Trending.window days) was all zero: new, not "infx".
+        return "was new (none in the days before)"
+    if math.isnan(velocity):
+        return "rose (velocity n/a: too few days before it)"
+    return f"jumped {sig3(velocity)}x"
+
+
+def _pct(share) -> str:
+    """'62%', or 'n/a' where no post said (never 'nan%')."""
+    return "n/a" if share is None or not math.isfinite(share) else f"{share:.0%}"
+
+
 def _iso(value) -> str | None:
     return None if value is None else str(value)
 
@@ -189,10 +204,10 @@ def classify_trend(daily: pd.DataFrame, rule: TrendRule | None = None, as_of=Non
         decayed = features["decayed_to"] <= rule.decay_fraction
     if steep and engaged and onlookers and decayed:
         call.kind = "viral_burst"
-        call.reasons.append(f"weighted volume jumped {onset['velocity']:.3g}x on {onset['day'].date()}, "
-                            f"{peak['engagement_per_post']:.3g} engagement per post, "
-                            f"{peak['non_owner_share']:.0%} non-owners, down to "
-                            f"{features['decayed_to']:.0%} {rule.decay_days} days later")
+        call.reasons.append(f"weighted volume {_jump(onset['velocity'])} on {onset['day'].date()}, "
+                            f"{sig3(peak['engagement_per_post'])} engagement per post, "
+                            f"{_pct(peak['non_owner_share'])} non-owners, down to "
+                            f"{_pct(features['decayed_to'])} {rule.decay_days} days later")
         return call
 
     if not steep:
@@ -201,14 +216,16 @@ def classify_trend(daily: pd.DataFrame, rule: TrendRule | None = None, as_of=Non
         call.kind = "spike"
         why = []
         if not engaged:
-            why.append(f"engagement per post {peak['engagement_per_post']:.3g} < {rule.viral_engagement:g}")
-        if not onlookers:
+            why.append(f"engagement per post {sig3(peak['engagement_per_post'])} < {sig3(rule.viral_engagement)}")
+        if not onlookers and math.isnan(peak["non_owner_share"]):
+            why.append("non-owner share n/a (no post that day says whether its author owns the product)")
+        elif not onlookers:
             why.append(f"non-owner share {peak['non_owner_share']:.0%} < {rule.viral_non_owner_share:.0%}")
         if decayed is None:
             why.append(f"peak too recent to see whether it decays within {rule.decay_days} days")
         elif not decayed:
-            why.append(f"still at {features['decayed_to']:.0%} of the peak {rule.decay_days} days later")
-        call.reasons.append(f"weighted volume jumped {onset['velocity']:.3g}x on {onset['day'].date()} but not a "
+            why.append(f"still at {_pct(features['decayed_to'])} of the peak {rule.decay_days} days later")
+        call.reasons.append(f"weighted volume {_jump(onset['velocity'])} on {onset['day'].date()} but not a "
                             "viral burst: " + "; ".join(why))
     return call
 
@@ -230,9 +247,9 @@ def _slow_rise(days: pd.DataFrame, rule: TrendRule, call: TrendCall) -> bool:
     steady = bool(np.all(blocks[1:] >= rule.steady_floor * blocks[:-1]))
     if rising and steady and engagement <= rule.max_rise_engagement and owner_share >= rule.min_owner_share:
         call.kind = "slow_rise"
-        call.reasons.append(f"owners' weighted volume rose {blocks[0]:.3g} -> {blocks[-1]:.3g} over "
+        call.reasons.append(f"owners' weighted volume rose {sig3(blocks[0])} -> {sig3(blocks[-1])} over "
                             f"{rule.rise_weeks} weeks without a drop below {rule.steady_floor:.0%} of the "
-                            f"week before, {engagement:.3g} engagement per post, {owner_share:.0%} owners")
+                            f"week before, {sig3(engagement)} engagement per post, {_pct(owner_share)} owners")
         return True
     return False
 
