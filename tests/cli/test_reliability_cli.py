@@ -60,7 +60,9 @@ def test_weibull_table_view_and_plot(lifetimes_csv, tmp_path):
 
 def test_km_rows_and_logrank_by_group(lifetimes_csv):
     single = _run("reliability", "km", lifetimes_csv, "--time-col", "weeks", "--event-col", "relapsed", "--json")
-    rows = json.loads(single.stdout)
+    one = json.loads(single.stdout)          # one group has the shape of several: groups[].rows, logrank null
+    assert one["logrank"] is None and one["unit"] == "weeks" and [g["group"] for g in one["groups"]] == ["aml"]
+    rows = one["groups"][0]["rows"]
     assert set(rows[0]) == {"time", "at_risk", "events", "survival", "lower", "upper"}
     assert rows[0] == {"time": 5, "at_risk": 23, "events": 2, "survival": pytest.approx(21 / 23),
                        "lower": pytest.approx(rows[0]["lower"]), "upper": pytest.approx(rows[0]["upper"])}
@@ -79,12 +81,12 @@ def test_mcf_rows_and_log_bounds(repairs_csv, tmp_path):
     result = _run("reliability", "mcf", repairs_csv, "--unit-col", "unit", "--time-col", "age", "--event-col", "event",
                   "--json")
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["groups"][0]["rows"]
     assert set(rows[0]) == {"time", "at_risk", "mcf", "se", "lower", "upper"}
     assert [r["time"] for r in rows] == [5, 7, 9]
     assert rows[-1]["mcf"] == pytest.approx(1.0)
     log = json.loads(_run("reliability", "mcf", repairs_csv, "--unit-col", "unit", "--time-col", "age",
-                          "--event-col", "event", "--json", "--log-bounds").stdout)
+                          "--event-col", "event", "--json", "--log-bounds").stdout)["groups"][0]["rows"]
     assert all(r["lower"] > 0 for r in log)
     plot = tmp_path / "mcf.png"
     shown = _run("reliability", "mcf", repairs_csv, "--unit-col", "unit", "--time-col", "age", "--event-col", "event",
@@ -132,6 +134,138 @@ def test_store_commands(simulated_world, tmp_path):
                env=env)
     assert mcf.exit_code == 0 and "MCF(365)" in mcf.stdout and "they differ" in mcf.stdout
     bad = _run("reliability", "weibull", "--product", "no-such-phone", env=env)
-    assert bad.exit_code == 2 and "no service events for product 'no-such-phone'" in bad.output
+    assert bad.exit_code == 2 and "unknown product 'no-such-phone'" in bad.output
     neither = _run("reliability", "km", env=env)
     assert neither.exit_code == 2 and "give a FILE, or --product" in neither.output
+
+
+# --- issue 13: unknown ids, units, caveats, user text, one JSON shape ------------------------------------
+
+SERVICE = ["device_id", "product", "purchase_date", "event_date", "fault", "action", "parts",
+           "days_out_of_service", "data_wiped", "center", "region", "customer_phone"]
+
+
+@pytest.fixture
+def small_db(store, tmp_path):
+    """Three xiaomi-11 claims (two Wi-Fi, one screen) among 1,000 units sold in January 2021."""
+    from conftest import write_csv
+    from defectradar.ingest.identifiers import luhn_valid
+    from defectradar.ingest.pipeline import ingest_file
+
+    def imei(n):
+        body = f"35693803{n:06d}"
+        return next(body + str(d) for d in range(10) if luhn_valid(body + str(d)))
+
+    rows = [[imei(1), "2021-01-10", "2021-03-20", "wifi"], [imei(2), "2021-01-12", "2021-05-05", "wifi"],
+            [imei(3), "2021-01-15", "2021-04-01", "screen"]]
+    ingest_file(store, write_csv(tmp_path / "service.csv", SERVICE,
+                                 [[r[0], "xiaomi-11", r[1], r[2], r[3], "repair", "", "1", "false", "", "", ""]
+                                  for r in rows]))
+    ingest_file(store, write_csv(tmp_path / "sales.csv", ["product", "month", "units", "region"],
+                                 [["xiaomi-11", "2021-01", "1000", "广东"]]))
+    return store.path
+
+
+@pytest.mark.parametrize("command", ["weibull", "km", "mcf"])
+def test_unknown_mode_is_named_with_the_closest_ids(small_db, command):
+    """``--mode wfi`` (a typo) answered "every unit is censored"."""
+    result = _run("reliability", command, "--product", "xiaomi-11", "--mode", "wfi", "--db", small_db)
+    assert result.exit_code == 2, result.output
+    line = result.output.replace("\n", " ")
+    assert "unknown failure mode 'wfi'" in line and "closest known ids: wifi" in line
+    assert "censored" not in line and "Traceback" not in line
+
+
+def test_unknown_product_is_named_with_the_closest_ids(small_db):
+    result = _run("reliability", "weibull", "--product", "xiaomi-111", "--db", small_db)
+    line = result.output.replace("\n", " ")
+    assert result.exit_code == 2 and "unknown product 'xiaomi-111'" in line
+    assert "closest known ids: xiaomi-11" in line
+
+
+@pytest.fixture
+def miles_csv(tmp_path):
+    """Mileages of 40 complaints (every row a failure), Weibull(shape 1.8, scale 60,000) draws, seed 7."""
+    import numpy as np
+
+    miles = np.round(60000 * np.random.default_rng(7).weibull(1.8, 40)) + 1
+    path = tmp_path / "complaints.csv"
+    path.write_text("miles,failed\n" + "".join(f"{m:.0f},1\n" for m in miles))
+    return path
+
+
+def test_weibull_unit_comes_from_the_column_or_unit(miles_csv, tmp_path):
+    """``--time-col miles`` was labelled "Time in service (days)"."""
+    plot = tmp_path / "weibull.json"
+    shown = _run("reliability", "weibull", miles_csv, "--time-col", "miles", "--event-col", "failed", "--plot", plot)
+    assert shown.exit_code == 0, shown.output
+    assert "scale η (miles)" in shown.stdout and "B10 life (miles)" in shown.stdout
+    assert "ages in miles" in shown.stdout.replace("\n", " ")
+    spec = plot.read_text()
+    assert "Age in service (miles, log scale)" in spec and "days" not in spec
+    data = json.loads(_run("reliability", "weibull", miles_csv, "--time-col", "miles", "--event-col", "failed",
+                           "--json").stdout)
+    assert data["unit"] == "miles"
+    hours = _run("reliability", "weibull", miles_csv, "--time-col", "miles", "--event-col", "failed",
+                 "--unit", "km", "--json")
+    assert json.loads(hours.stdout)["unit"] == "km"
+    km_plot = tmp_path / "km.json"
+    assert _run("reliability", "km", miles_csv, "--time-col", "miles", "--event-col", "failed",
+                "--plot", km_plot).exit_code == 0
+    assert "Age in service (miles)" in km_plot.read_text()
+
+
+def test_unit_on_the_store_is_refused(small_db):
+    result = _run("reliability", "weibull", "--product", "xiaomi-11", "--unit", "miles", "--db", small_db)
+    assert result.exit_code == 2 and "store's ages are always days" in result.output.replace("\n", " ")
+
+
+def test_no_survivors_and_extrapolation_are_warned(miles_csv, tmp_path):
+    """Complaint mileages (nothing censored) describe failed units, not a fleet; B10 and F(t) beyond
+    the data are extrapolations."""
+    result = _run("reliability", "weibull", miles_csv, "--time-col", "miles", "--event-col", "failed",
+                  "--at", 500000, "--json")
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.stdout)["warnings"]
+    assert any("no unit is censored" in w and "not the fleet" in w for w in warnings)
+    assert any(w.startswith("F(500,000 miles) extrapolates beyond the oldest unit observed") for w in warnings)
+    assert "warning: no unit is censored" in result.stderr
+    km = _run("reliability", "km", miles_csv, "--time-col", "miles", "--event-col", "failed")
+    assert "warning: no unit is censored" in km.stderr
+    few = tmp_path / "few.csv"                 # 2 failures among 100 units observed to 100 hours
+    few.write_text("hours,failed\n50,1\n80,1\n" + "100,0\n" * 98)
+    b10 = _run("reliability", "weibull", few, "--time-col", "hours", "--event-col", "failed")
+    assert b10.exit_code == 0, b10.output
+    assert "B10 = 211.9 hours lies beyond the oldest unit observed (100 hours)" in b10.stderr.replace("\n", " ")
+    assert "no unit is censored" not in b10.stderr
+
+
+def test_group_names_and_units_are_printed_literally(tmp_path):
+    path = tmp_path / "groups.csv"
+    path.write_text("age,failed,grp\n5,1,[bold]a[/] :battery:\n7,0,[bold]a[/] :battery:\n9,1,[bold]a[/] :battery:\n"
+                    "3,1,b:fire:\n8,0,b:fire:\n9,1,b:fire:\n")
+    km = _run("reliability", "km", path, "--time-col", "age", "--event-col", "failed", "--by", "grp")
+    assert km.exit_code == 0, km.output
+    assert "[bold]a[/] :battery:" in km.stdout and "b:fire:" in km.stdout
+    weibull = _run("reliability", "weibull", path, "--time-col", "age", "--event-col", "failed",
+                   "--unit", "[b]mi:fire:")
+    assert "scale η ([b]mi:fire:)" in weibull.stdout
+    assert "🔋" not in km.stdout + weibull.stdout and "🔥" not in km.stdout + weibull.stdout + weibull.stderr
+
+
+@pytest.mark.parametrize("command, extra, keys", [
+    ("km", (), {"unit", "confidence", "conf_type", "groups", "logrank", "warnings"}),
+    ("mcf", ("--unit-col", "unit"), {"unit", "confidence", "bounds", "groups", "difference"}),
+])
+def test_json_has_one_shape_for_one_group_or_several(tmp_path, command, extra, keys):
+    """``km --json`` was an array for one group and an object for two."""
+    path = tmp_path / "data.csv"
+    path.write_text("unit,age,event,grp\na,5,1,x\na,9,0,x\nb,7,1,x\nb,8,0,x\nc,6,1,y\nc,7,0,y\nd,8,0,y\n"
+                    "e,4,1,y\ne,9,0,y\n")
+    args = ("reliability", command, path, "--time-col", "age", "--event-col", "event", *extra, "--json")
+    one = json.loads(_run(*args).stdout)
+    two = json.loads(_run(*args, "--by", "grp").stdout)
+    assert isinstance(one, dict) and set(one) == set(two) == keys
+    assert len(one["groups"]) == 1 and [g["group"] for g in two["groups"]] == ["x", "y"]
+    assert set(one["groups"][0]) == set(two["groups"][0]) and "rows" in one["groups"][0]
+    assert "--json prints one object" in _run("reliability", command, "--help").stdout

@@ -95,9 +95,21 @@ def test_forecast_json_and_table(small_db):
     assert table.exit_code == 0 and "total" in table.stdout and "no new sales" in table.stdout
 
 
+def test_forecast_far_beyond_the_data_is_warned(small_db):
+    """Two observed months in service; forecasting to the fifth extrapolates the power law."""
+    far = _invoke("forecast", "--product", "xiaomi-11", "--db", small_db, "--months", "3", "--json")
+    assert far.exit_code == 0, far.output
+    warning = "the forecast reaches 5 months in service, but the data only reach 2"
+    assert warning in far.stderr.replace("\n", " ")
+    assert any(w.startswith(warning) for w in json.loads(far.stdout)["warnings"])
+    near = _invoke("forecast", "--product", "xiaomi-11", "--db", small_db, "--months", "1", "--json")
+    assert "warning" not in near.stderr and json.loads(near.stdout)["warnings"] == []
+
+
 @pytest.mark.parametrize("args, message", [
-    (["forecast", "--product", "xiaomi-99"], "no sales in the store"),
-    (["nevada", "--product", "xiaomi-11", "--mode", "wfi"], "failure mode 'wfi'"),
+    (["forecast", "--product", "xiaomi-99"], "unknown product 'xiaomi-99'"),
+    (["forecast", "--product", "xiaomi-12"], "no sales in the store"),
+    (["nevada", "--product", "xiaomi-11", "--mode", "wfi"], "unknown failure mode 'wfi'"),
     (["nevada", "--product", "xiaomi-11", "--as-of", "2021/02/30"], "YYYY-MM-DD"),
     (["forecast", "--product", "xiaomi-11", "--as-of", "2021-01-31"], "only one month in service"),
     (["forecast", "--product", "xiaomi-11", "--as-of", "2021-01-20"], "no cohort with sales is observed by 2020-12"),

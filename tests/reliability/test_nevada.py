@@ -143,9 +143,9 @@ def test_store_query_counts_claims_by_cohort(small_store):
 
 def test_store_query_rejects_unknown_product_mode_and_dates(small_store):
     with small_store.reader() as con:
-        with pytest.raises(InputError, match="no sales in the store.*xiaomi-11"):
+        with pytest.raises(InputError, match="unknown product 'xiaomi-99'.*closest known ids: .*xiaomi-11"):
             warranty_counts(con, "xiaomi-99")
-        with pytest.raises(InputError, match="failure mode 'wfi'"):
+        with pytest.raises(InputError, match="unknown failure mode 'wfi'.*closest known ids: wifi"):
             warranty_counts(con, "xiaomi-11", mode="wfi")
         with pytest.raises(InputError, match="YYYY-MM-DD"):
             warranty_counts(con, "xiaomi-11", as_of="March 2021")

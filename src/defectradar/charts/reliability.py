@@ -54,6 +54,18 @@ OBSERVED_COLOUR = "#4c78a8"
 FORECAST_COLOUR = "#f58518"
 
 
+def age_title(time_unit: str) -> str:
+    """The title of an age axis: "Time in service (days)" for calendar time, "Age in service
+    (miles)" for a usage scale (distance, cycles, or a unit named after a column).
+
+    >>> age_title("days"), age_title("miles")
+    ('Time in service (days)', 'Age in service (miles)')
+    """
+    from defectradar.reliability.data import TIME_UNITS
+
+    return f"{'Time' if time_unit in TIME_UNITS else 'Age'} in service ({time_unit})"
+
+
 def weibull_y(unreliability: Any) -> Any:
     """The Weibull probability-paper ordinate :math:`y' = \\ln(-\\ln(1 - F))` for :math:`0 < F < 1`.
 
@@ -107,7 +119,7 @@ def weibull_probability_chart(
     domain, ticks = _weibull_axis(plotted.to_numpy())
     groups = sorted(set(frame["group"]) | set(lines["group"] if not lines.empty else []))
     colour = _group_colour(groups)
-    x = alt.X("time:Q", title=f"Time in service ({time_unit}, log scale)", scale=alt.Scale(type="log"))
+    x = alt.X("time:Q", title=f"{age_title(time_unit)[:-1]}, log scale)", scale=alt.Scale(type="log"))
     y = alt.Y(
         "weibull_y:Q",
         title="Unreliability F(t), Weibull scale",
@@ -116,7 +128,7 @@ def weibull_probability_chart(
     )
     estimate = alt.Chart().mark_point(filled=True, size=40).encode(
         x=x, y=y, color=colour,
-        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("time:Q", title=f"Time ({time_unit})"),
+        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("time:Q", title=f"Age ({time_unit})"),
                  alt.Tooltip("unreliability:Q", title="Unreliability", format=".3%")],
     )
     layers: list[tuple[alt.Chart, pd.DataFrame]] = [(estimate, frame)]
@@ -125,7 +137,7 @@ def weibull_probability_chart(
             x=x, y=y, color=colour, detail="group:N",
             tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("shape:Q", title="Shape β", format=".3f"),
                      alt.Tooltip("scale:Q", title=f"Scale η ({time_unit})", format=",.1f"),
-                     alt.Tooltip("time:Q", title=f"Time ({time_unit})", format=",.0f"),
+                     alt.Tooltip("time:Q", title=f"Age ({time_unit})", format=",.0f"),
                      alt.Tooltip("unreliability:Q", title="Fitted F(t)", format=".3%")],
         )
         layers.insert(0, (fitted, lines))
@@ -150,7 +162,7 @@ def km_chart(
         Chart title; unit of ``time`` shown in the x axis title.
     """
     return _step_band_chart(tables, "survival", what="Kaplan-Meier tables", title=title,
-                            x_title=f"Time in service ({time_unit})", y_title="Survival probability S(t)",
+                            x_title=age_title(time_unit), y_title="Survival probability S(t)",
                             y_format=".1~%", zero=False)
 
 
@@ -172,7 +184,7 @@ def mcf_chart(
         Chart title; unit of ``time`` shown in the x axis title.
     """
     return _step_band_chart(tables, "mcf", what="MCF tables", title=title,
-                            x_title=f"Time in service ({time_unit})",
+                            x_title=age_title(time_unit),
                             y_title="Mean cumulative repairs per device", y_format=",.3~f", zero=True)
 
 

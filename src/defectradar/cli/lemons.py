@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 from rich import box
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from defectradar.cli.common import DbOption, JsonOption, open_store, out, print_json
 from defectradar.reliability.lemons import RULES, lemons_in_store, load_lemon_rules
@@ -48,8 +48,8 @@ def lemons(rules: RulesOption = "cn,eu,us", db: DbOption = None, json_: JsonOpti
             table.add_column(column, no_wrap=True)
         table.add_column("reason", ratio=1)
         for hit in result.hits[:limit]:
-            table.add_row(_short(hit.device_token), escape(hit.product_id or "-"), hit.failure_mode or "(several)",
-                          hit.rule, str(hit.first_hit_date), escape(hit.reason))
+            table.add_row(_short(hit.device_token), Text(hit.product_id or "-"), Text(hit.failure_mode or "(several)"),
+                          hit.rule, str(hit.first_hit_date), Text(hit.reason))
         out.print(table)
         if len(result.hits) > limit:
             out.print(f"showing {limit} of {len(result.hits)} hits (--limit N for more, --json for all)")

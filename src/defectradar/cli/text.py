@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from defectradar.cli.common import (
     DbOption,
@@ -19,6 +20,7 @@ from defectradar.cli.common import (
     out,
     print_json,
     settings_for,
+    working,
 )
 from defectradar.errors import InputError
 
@@ -31,11 +33,35 @@ LabelColOption = Annotated[str, typer.Option("--label-col", help="Column holding
 SepOption = Annotated[str, typer.Option("--sep", help="Separator between several labels in one cell.")]
 
 
-def _read_texts(path: Path, text_col: str) -> list[str]:
+def _read_texts(path: Path, text_col: str, id_col: str | None = None) -> tuple[list[str], list | None]:
+    """The texts of a file, and the ``id_col`` value of each row (None without ``--id-col``)."""
     from defectradar.text.evaluate import read_labelled
 
-    texts, _, _ = read_labelled(path, text_col=text_col, label_col=text_col)
-    return texts
+    texts, _, rows = read_labelled(path, text_col=text_col, label_col=text_col)
+    if id_col is None:
+        return texts, None
+    if id_col not in rows[0]:
+        raise InputError(f"{path}: no column {id_col!r} (columns: {', '.join(sorted(map(str, rows[0])))}); "
+                         "choose the id column with --id-col")
+    return texts, [None if row.get(id_col) in (None, "") else row.get(id_col) for row in rows]
+
+
+def _build_classifier(settings, *, catalog=None, taxonomy=None, model_dir=None):
+    """The classifier, saying on stderr what it loads or trains: training the built-in model on
+    first use takes seconds, so that is always said (a spinner on a terminal, else one line);
+    loading is only shown as a spinner."""
+    from defectradar.domain.catalog import Catalog, load_catalog
+    from defectradar.text.loading import build_classifier, what_loads
+    from defectradar.text.taxonomy import Taxonomy, load_taxonomy
+
+    # The user's files first: a bad catalog or taxonomy is one error line, not one after "training…".
+    if not isinstance(catalog, Catalog):
+        catalog = load_catalog(catalog or settings.catalog)
+    if not isinstance(taxonomy, Taxonomy):
+        taxonomy = load_taxonomy(taxonomy or settings.taxonomy)
+    message, slow = what_loads(settings, model_dir)
+    with working(message, line=slow):
+        return build_classifier(settings, catalog=catalog, taxonomy=taxonomy, model_dir=model_dir)
 
 
 def classify(
@@ -43,26 +69,34 @@ def classify(
                                                    show_default=False)] = None,
     text: Annotated[Optional[str], typer.Option("--text", help="One text to classify.")] = None,
     text_col: TextColOption = "text",
+    id_col: Annotated[Optional[str], typer.Option("--id-col", help="Column with each row's id, carried to the "
+                                                  "output (FILE only).", show_default=False)] = None,
     model: ModelOption = None,
     catalog: CatalogOption = None,
     taxonomy: TaxonomyOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Read product, failure modes, severity, repeat repairs and data loss from complaint texts."""
-    from defectradar.text.loading import build_classifier
     if (text is None) == (file is None):
         raise InputError("give either --text TEXT or a FILE")
-    texts = [text] if text is not None else _read_texts(file, text_col)
-    classifier = build_classifier(settings_for(None), catalog=catalog, taxonomy=taxonomy, model_dir=model)
+    if id_col is not None and file is None:
+        raise InputError("--id-col names a column of a FILE; with --text there is no row to take an id from")
+    texts, ids = ([text], None) if text is not None else _read_texts(file, text_col, id_col)
+    classifier = _build_classifier(settings_for(None), catalog=catalog, taxonomy=taxonomy, model_dir=model)
     results = classifier.classify(texts)
+    rows = [r.to_dict() if ids is None else {"id": row_id, **r.to_dict()} for r, row_id in zip(results, ids or results)]
     if json_:
-        print_json(results[0].to_dict() if text is not None else [r.to_dict() for r in results])
+        print_json(rows[0] if text is not None else rows)
         return
-    table = Table("text", "product", "failure modes", "severity", "repairs", "data lost", "lang")
-    for r in results:
+    # The id is how a row is found again: folded onto more lines when long, never cut short with "…".
+    id_column = [Column("id", overflow="fold", min_width=min(24, max(len(str(i)) for i in ids + ["-"])))] \
+        if ids is not None else []
+    table = Table(*id_column, "text", "product", "failure modes", "severity", "repairs", "data lost", "lang")
+    for r, row in zip(results, rows):
         products = ", ".join(f"{p.product_id} ({p.confidence:.2f})" for p in r.products) or "-"
         modes = ", ".join(f"{m.mode} ({m.confidence:.2f}, {m.source})" for m in r.failure_modes) or "none"
-        table.add_row(escape(r.text[:60]), escape(products), modes, r.severity or "-",
+        table.add_row(*([Text("-" if row["id"] is None else str(row["id"]))] if ids is not None else []),
+                      Text(r.text[:60]), Text(products), Text(modes), r.severity or "-",
                       "-" if r.repeat_repairs is None else str(r.repeat_repairs), "yes" if r.data_loss else "no",
                       r.lang or "-")
     out.print(table)
@@ -124,9 +158,8 @@ def model_eval(
 ) -> None:
     """Per-class precision, recall, F1 and support, with micro and macro averages."""
     from defectradar.text.evaluate import read_labelled, score
-    from defectradar.text.loading import build_classifier
     texts, truth, _ = read_labelled(data, text_col, label_col, sep)
-    classifier = build_classifier(settings_for(None), model_dir=model)
+    classifier = _build_classifier(settings_for(None), model_dir=model)
     predicted = [r.modes for r in classifier.classify(texts)]
     classes = list(classifier.custom_model.classes_) if classifier.custom_model is not None else list(classifier.taxonomy.ids)
     classes = sorted(set(classes) | {label for row in truth for label in row})
@@ -136,13 +169,25 @@ def model_eval(
         return
     table = Table("label", "precision", "recall", "F1", "support", title=f"{escape(str(data))}: {evaluation.examples:,} texts")
     for row in evaluation.classes:
-        table.add_row(row.label, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}", f"{row.support:,}")
-    for name, avg in (("micro avg", evaluation.micro), ("macro avg", evaluation.macro)):
-        table.add_row(f"[bold]{name}[/]", f"{avg['precision']:.3f}", f"{avg['recall']:.3f}", f"{avg['f1']:.3f}", "")
+        # A label never predicted has no precision; one without test examples has no recall or F1.
+        table.add_row(Text(row.label), f"{row.precision:.3f}" if row.predicted else "-",
+                      *((f"{row.recall:.3f}", f"{row.f1:.3f}") if row.support else ("-", "-")), f"{row.support:,}")
+    unsupported = len(evaluation.labels_without_support)
+    scored = len(evaluation.classes) - unsupported
+    for name, avg in (("micro avg", evaluation.micro), (f"macro avg ({scored} labels)", evaluation.macro)):
+        table.add_row(f"[bold]{name}[/]", *(_score(avg[k]) for k in ("precision", "recall", "f1")), "")
     out.print(table)
+    if unsupported:
+        out.print(Text(f"{unsupported} of {len(evaluation.classes)} labels have no test example "
+                       f"({', '.join(evaluation.labels_without_support)}); the macro average is over the other "
+                       f"{scored}"))
     if evaluation.no_label["support"]:
         out.print(f"texts with no label: {evaluation.no_label['support']:,}, given none: "
                   f"{evaluation.no_label['accuracy']:.3f}; exact label sets: {evaluation.exact:.3f}")
+
+
+def _score(value: float) -> str:
+    return "-" if value != value else f"{value:.3f}"           # NaN: nothing to average
 
 
 def label(
@@ -168,7 +213,7 @@ def label(
         print_json(correction.to_dict())
     else:
         changes = ", ".join(f"{k}={v}" for k, v in correction.fields.items())
-        out.print(f"recorded for {report_id}: {escape(changes)} (by {escape(correction.analyst)})")
+        out.print(f"recorded for {escape(report_id)}: {escape(changes)} (by {escape(correction.analyst)})")
 
 
 def reclassify_command(
@@ -180,9 +225,8 @@ def reclassify_command(
 ) -> None:
     """Label every stored report again after the catalog, taxonomy or model changed."""
     from defectradar.labelling import reclassify
-    from defectradar.text.loading import build_classifier
     store = open_store(db)
-    classifier = build_classifier(store.settings, catalog=catalog, taxonomy=taxonomy, model_dir=model)
+    classifier = _build_classifier(store.settings, catalog=catalog, taxonomy=taxonomy, model_dir=model)
     result = reclassify(store, classifier, progress=RichProgress("steps"))
     if json_:
         print_json(result.to_dict())

@@ -16,7 +16,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from defectradar.cli.common import DbOption, JsonOption, err, open_store, out, print_json
+from defectradar.cli.common import DbOption, JsonOption, err, open_store, out, print_json, warn
 from defectradar.reliability.forecast import ASSUMPTION, forecast_for_store
 from defectradar.reliability.nevada import nevada_for_store
 
@@ -107,6 +107,8 @@ def forecast(product: ProductOption,
         fc = forecast_for_store(con, product, months, mode, as_of, warranty_months)
     if plot is not None:
         _save_plot(plot, "forecast", fc.history_, fc.forecast_)
+    for note in fc.caveats():
+        warn(note)
     if json_:
         print_json(fc.to_dict())
         return

@@ -36,7 +36,13 @@ import pandas as pd
 
 from defectradar.errors import InputError
 from defectradar.query.series import as_date
-from defectradar.query.service_histories import CLAIM_ACTIONS, RETIRING_ACTIONS, latest_service_date
+from defectradar.query.service_histories import (
+    CLAIM_ACTIONS,
+    RETIRING_ACTIONS,
+    check_mode,
+    check_product,
+    latest_service_date,
+)
 from defectradar.query.stats import backend
 from defectradar.reliability.data import LifetimeData, RecurrenceData
 
@@ -92,6 +98,7 @@ def _claims(con, product: str, mode: str | None, as_of: date) -> pd.DataFrame:
 
 
 def _check_product(con, product: str) -> None:
+    check_product(con, product)             # unknown anywhere: named with the closest known ids
     known = con.execute("SELECT count(*) FROM service_events WHERE product_id = ?", [product]).fetchone()[0]
     if known == 0:
         names = [r[0] for r in con.execute(
@@ -133,6 +140,7 @@ def _prepare(con, product: str, mode: str | None, as_of, population: str):
     if population not in POPULATIONS:
         raise InputError(f"population={population!r}: use 'sales' (units sold, the default) or 'devices'")
     _check_product(con, product)
+    check_mode(con, mode)
     as_of = as_date(as_of, "as_of") or latest_event_date(con)
     info = Population(product, mode, as_of, population)
     claims = _claims(con, product, mode, as_of)
@@ -180,6 +188,9 @@ def lifetimes_for_store(con, product: str, mode: str | None = None, as_of=None,
     Returns the :class:`LifetimeData` and the :class:`Population` describing it.
     """
     as_of, info, claims = _prepare(con, product, mode, as_of, population)
+    if claims.empty:
+        raise InputError(f"no claims for {product!r}{f' / {mode!r}' if mode else ''} up to {as_of}: every unit "
+                         "is censored, so there is no failure to fit; choose another mode or a later --as-of")
     first = claims.sort_values(["device_token", "age"]).drop_duplicates("device_token")
     fail_time = first["age"].to_numpy()
     if population == "sales":

@@ -16,8 +16,11 @@ Examples
 
 from __future__ import annotations
 
+import difflib
+
 import pandas as pd
 
+from defectradar.errors import InputError
 from defectradar.query.series import as_date
 from defectradar.query.stats import backend
 
@@ -91,6 +94,83 @@ def service_histories(con, product: str | None = None, mode: str | None = None, 
     frame["days_out_of_service"] = pd.to_numeric(frame["days_out_of_service"]).astype("float64")
     frame["data_wiped"] = frame["data_wiped"].astype(bool)
     return frame.reset_index(drop=True)
+
+
+def known_products(con, tables=("products", "sales", "devices", "service_events")) -> list[str]:
+    """Every product id the store knows: its catalog (``products``), sales, devices and service events."""
+    b = backend(con)
+    ids = None
+    for name in tables:
+        table = b.table(name)
+        column = table.select(product_id=table.product_id.cast("string"))   # nullable in every table
+        ids = column if ids is None else ids.union(column)
+    return sorted(v for v in ids.distinct().to_pyarrow().column(0).to_pylist() if v)
+
+
+def known_modes(con) -> list[str]:
+    """Every failure mode the store's service events name, and the built-in taxonomy's modes."""
+    from defectradar.text.taxonomy import builtin_taxonomy
+
+    events = backend(con).table("service_events")
+    stored = events.select("failure_mode").distinct().to_pyarrow().column(0).to_pylist()
+    return sorted({m for m in stored if m} | set(builtin_taxonomy().ids))
+
+
+def closest_ids(value: str, known, preferred=(), n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The ``n`` ids of ``known`` most like ``value`` (``difflib`` ratio, case folded); at equal
+    likeness ids in ``preferred`` (those with records) come first, then alphabetical order."""
+    preferred = set(preferred)
+    target = value.casefold()
+    scored = []
+    for candidate in known:
+        matcher = difflib.SequenceMatcher(None, target, candidate.casefold())
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
+            scored.append((-round(matcher.ratio(), 9), candidate not in preferred, candidate))
+    return [candidate for *_, candidate in sorted(scored)[:n]]
+
+
+def unknown_id_message(what: str, value: str, known: list[str], where: str, preferred=()) -> str:
+    """``unknown <what> 'x': <where>; closest known ids: ...`` (see :func:`closest_ids`).
+
+    A few ``preferred`` ids (those with records) are listed too: a close id without records
+    (``mi-99`` is most like ``xiaomi-9``, which the catalog knows but nobody sold) would only
+    lead to the next error, and a typo can be far from what was meant.
+    """
+    close = closest_ids(value, known, preferred)
+    if close:
+        hint = f"closest known ids: {', '.join(close)}"
+        if preferred and len(set(preferred)) <= 20 and not set(close) <= set(preferred):
+            hint += f" (ids with records: {', '.join(sorted(set(preferred)))})"
+    elif len(known) <= 20:
+        hint = f"known ids: {', '.join(known) or '(none)'}"
+    elif preferred and len(preferred) <= 20:
+        hint = f"no known id is close; ids with records: {', '.join(sorted(preferred))}"
+    else:
+        hint = f"no known id is close (the store knows {len(known):,}, e.g. {', '.join(known[:5])})"
+    return f"unknown {what} {value!r}: {where}; {hint}"
+
+
+def check_product(con, product: str | None) -> None:
+    """Raise an :class:`~defectradar.errors.InputError` naming ``product`` as unknown, with the
+    closest known ids, when no catalog entry, sales row, device or service event has it."""
+    if product is None:
+        return
+    known = known_products(con)
+    if product not in known:
+        recorded = known_products(con, ("sales", "service_events"))
+        raise InputError(unknown_id_message("product", product, known, "no catalog entry, sales row, device or "
+                                            "service event in the store has it", preferred=recorded))
+
+
+def check_mode(con, mode: str | None) -> None:
+    """The same for a failure mode: unknown when neither the service events nor the built-in
+    taxonomy name it."""
+    if mode is None:
+        return
+    known = known_modes(con)
+    if mode not in known:
+        raise InputError(unknown_id_message("failure mode", mode, known, "no service event has it and it is "
+                                            "not a mode of the built-in taxonomy"))
 
 
 def latest_service_date(con):

@@ -39,7 +39,7 @@ import pandas as pd
 
 from defectradar.errors import InputError
 from defectradar.query.series import as_date
-from defectradar.query.service_histories import CLAIM_ACTIONS, latest_service_date
+from defectradar.query.service_histories import CLAIM_ACTIONS, check_mode, check_product, latest_service_date
 from defectradar.query.stats import backend
 
 
@@ -138,20 +138,13 @@ def _dates(column: pd.Series) -> pd.Series:
 
 
 def _check_product(con, product: str) -> None:
+    check_product(con, product)             # unknown anywhere: named with the closest known ids
     s = backend(con).table("sales_current")
     known = sorted(r for r in s.select("product_id").distinct().to_pyarrow().column(0).to_pylist() if r)
     if product not in known:
         shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
         raise InputError(f"product {product!r} has no sales in the store, so claims have no denominator; "
                          f"products with sales: {shown or '(none: ingest a sales file first)'}")
-
-
-def _check_mode(con, mode: str) -> None:
-    e = backend(con).table("service_events")
-    known = sorted(r for r in e.select("failure_mode").distinct().to_pyarrow().column(0).to_pylist() if r)
-    if mode not in known:
-        raise InputError(f"failure mode {mode!r} never appears in the store's service events; "
-                         f"use one of: {', '.join(known) or '(none)'}")
 
 
 def warranty_counts(con, product: str, mode: str | None = None, as_of=None) -> WarrantyCounts:
@@ -175,8 +168,7 @@ def warranty_counts(con, product: str, mode: str | None = None, as_of=None) -> W
         Unknown product or mode, a malformed date, or a store without service events.
     """
     _check_product(con, product)
-    if mode is not None:
-        _check_mode(con, mode)
+    check_mode(con, mode)
     as_of = as_date(as_of, "as_of")
     if as_of is None:
         as_of = latest_service_date(con)

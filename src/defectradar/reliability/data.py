@@ -18,6 +18,7 @@ million-row frame.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,59 @@ import numpy as np
 import pandas as pd
 
 from defectradar.errors import InputError
+
+#: Words in a column name that say the unit of its ages, and the unit they stand for.
+UNIT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("second", "seconds", "sec", "secs"), "seconds"),
+    **dict.fromkeys(("minute", "minutes", "min", "mins"), "minutes"),
+    **dict.fromkeys(("hour", "hours", "hr", "hrs", "h"), "hours"),
+    **dict.fromkeys(("day", "days", "d"), "days"),
+    **dict.fromkeys(("week", "weeks", "wk", "wks"), "weeks"),
+    **dict.fromkeys(("month", "months", "mo", "mos", "mis"), "months"),
+    **dict.fromkeys(("year", "years", "yr", "yrs"), "years"),
+    **dict.fromkeys(("mile", "miles", "mileage", "mi"), "miles"),
+    **dict.fromkeys(("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"), "km"),
+    **dict.fromkeys(("cycle", "cycles"), "cycles"),
+}
+#: Units that are calendar time (the others are usage: distance, cycles ...).
+TIME_UNITS = ("seconds", "minutes", "hours", "days", "weeks", "months", "years")
+
+
+def unit_from_column(column: str) -> str:
+    """The unit of the ages in ``column``, read from its name.
+
+    The first word of the name (split at anything not a letter and at lower-to-upper case
+    changes) that names a unit gives it (``miles``, ``age_days``, ``hoursToFailure``,
+    ``mileage`` -> miles); a name without such a word is the unit itself (``time`` -> ``time``),
+    so a label always says which column the ages came from.
+
+    >>> unit_from_column("miles"), unit_from_column("age_in_weeks"), unit_from_column("t")
+    ('miles', 'weeks', 't')
+    """
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(column))
+    for word in re.split(r"[^A-Za-z]+", words):
+        unit = UNIT_WORDS.get(word.lower())
+        if unit is not None:
+            return unit
+    return str(column)
+
+
+def format_age(value: float, unit: str | None = None) -> str:
+    """An age for a message: whole numbers with thousands separators from 10,000 on (no ``1e+05``),
+    four significant digits below; followed by the unit when there is one.
+
+    >>> format_age(100000, "miles"), format_age(12.5), format_age(3626934.2, "days")
+    ('100,000 miles', '12.5', '3,626,934 days')
+    """
+    number = f"{value:,.0f}" if 1e4 <= abs(value) < 1e15 else f"{value:.4g}"
+    return f"{number} {unit}" if unit else number
+
+
+def no_survivors_note(units: float) -> str:
+    """The warning for lifetimes without a censored unit (see :meth:`LifetimeData.caveats`)."""
+    return (f"no unit is censored: all {units:,.0f} units failed, so the estimate describes the units that failed "
+            "(e.g. the ages in complaints), not the fleet; for a fleet's probability of failure add the units "
+            "still working (event 0 at their age now)")
 
 
 def _row(index: int, labels: np.ndarray | None) -> str:
@@ -124,6 +178,17 @@ class LifetimeData:
     @property
     def failures(self) -> float:
         return float(self.weight[self.event].sum())
+
+    @property
+    def censored(self) -> float:
+        return float(self.weight[~self.event].sum())
+
+    def caveats(self) -> list[str]:
+        """What the data cannot tell: with no censored unit (every unit failed, e.g. the mileages
+        of complaints) an estimate describes the units that failed, not a fleet."""
+        if self.censored > 0 or self.failures == 0:
+            return []
+        return [no_survivors_note(self.n)]
 
     def require_failures(self, method: str) -> None:
         if self.failures == 0:

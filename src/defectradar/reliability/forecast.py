@@ -60,6 +60,10 @@ from defectradar.signals.base import Estimator, positive_int, probability, signi
 
 ASSUMPTION = ("no new sales: the forecast covers the units of cohorts sold up to the last complete month "
               "as they age; the interval is Poisson noise around the fitted model")
+#: A forecast whose oldest cohort reaches more than this many times the oldest observed months in
+#: service (counted from 1: age a covers months a to a+1) extrapolates the power law far beyond
+#: the ages it was fitted on, and says so.
+EXTRAPOLATION_RATIO = 1.5
 _LOG_BETA_BOUNDS = (math.log(0.02), math.log(20.0))
 
 
@@ -200,6 +204,11 @@ class WarrantyForecast(Estimator):
         ``month``, ``expected``, ``lower``, ``upper`` for each forecast month.
     total_
         ``{"expected", "lower", "upper"}`` over the forecast months.
+    oldest_observed_age_, oldest_forecast_age_
+        The oldest months in service among the fitted cells, and the oldest a cohort reaches in
+        the forecast.
+    beyond_share_
+        Share of the forecast claims expected at ages older than any observed.
     """
 
     method: ClassVar[str] = "power-law-nhpp"
@@ -229,13 +238,16 @@ class WarrantyForecast(Estimator):
         cohorts = cells.groupby("sales_month", as_index=False)["units"].first()
         last = data.last_month
         future = [add_months(last, k) for k in range(1, self.months + 1)]
-        expected = []
+        expected, beyond = [], 0.0
+        oldest_observed = int(cells["months_in_service"].max())
         for month in future:
             ages = np.array([months_between(c, month) for c in cohorts["sales_month"]], dtype=float)
             per_unit = power_law_increment(ages, fit.beta, fit.eta)
             if self.warranty_months is not None:
                 per_unit = np.where(ages < self.warranty_months, per_unit, 0.0)
-            expected.append(float(np.dot(cohorts["units"].to_numpy(dtype=float), per_unit)))
+            claims = cohorts["units"].to_numpy(dtype=float) * per_unit
+            expected.append(float(claims.sum()))
+            beyond += float(claims[ages > oldest_observed].sum())
         lower, upper = poisson_prediction_interval(expected, self.alpha)
         forecast = pd.DataFrame({"month": future, "expected": expected, "lower": lower, "upper": upper})
         total = float(np.sum(expected))
@@ -264,7 +276,23 @@ class WarrantyForecast(Estimator):
         self.history_ = history
         self.forecast_ = forecast
         self.total_ = {"expected": total, "lower": float(total_lower), "upper": float(total_upper)}
+        self.oldest_observed_age_ = oldest_observed
+        self.oldest_forecast_age_ = int(oldest)
+        self.beyond_share_ = beyond / total if total > 0 else 0.0
         return self
+
+    def caveats(self) -> list[str]:
+        """Where the forecast leaves its data: its oldest cohort reaches more than
+        :data:`EXTRAPOLATION_RATIO` times the oldest observed months in service (counted from 1),
+        so the power law is extended well past the ages it was fitted on; the fitted shape at
+        the observed ages then decides what comes, and a change of the claim rate with age would
+        go unseen."""
+        self._check_fitted()
+        if self.oldest_forecast_age_ + 1 <= EXTRAPOLATION_RATIO * (self.oldest_observed_age_ + 1):
+            return []
+        return [f"the forecast reaches {self.oldest_forecast_age_ + 1} months in service, but the data only reach "
+                f"{self.oldest_observed_age_ + 1}: {self.beyond_share_:.0%} of the forecast claims are at ages "
+                "never observed, where the power law is extrapolated; forecast fewer months or wait for more data"]
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -294,7 +322,7 @@ class WarrantyForecast(Estimator):
                 "total": {"expected": significant(self.total_["expected"]), "lower": int(self.total_["lower"]),
                           "upper": int(self.total_["upper"])},
                 "by_age": by_age, "unmatched_claims": int(t.unmatched_claims),
-                "excluded_claims": {k: int(v) for k, v in t.excluded_claims.items()}}
+                "excluded_claims": {k: int(v) for k, v in t.excluded_claims.items()}, "warnings": self.caveats()}
 
 
 

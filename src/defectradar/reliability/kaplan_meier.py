@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from defectradar.errors import InputError
-from defectradar.reliability.data import LifetimeData
+from defectradar.reliability.data import LifetimeData, format_age, no_survivors_note
 from defectradar.signals.base import Estimator, json_number, json_rows, one_of, probability
 
 CONF_TYPES = ("log", "log-log", "plain")
@@ -60,8 +60,10 @@ class KaplanMeier(Estimator):
         One row per distinct age (failure or censoring, as R ``survfit``): ``time``,
         ``at_risk``, ``events``, ``censored``, ``survival``, ``std_log`` (the Greenwood standard
         error of :math:`\\log\\hat S`), ``lower``, ``upper``.
-    n_, failures_
-        Units and failures (weighted).
+    n_, failures_, censored_
+        Units, failures and censored units (weighted).
+    last_age_
+        The largest age observed (failed or censored).
     """
 
     method: ClassVar[str] = "kaplan-meier"
@@ -93,7 +95,8 @@ class KaplanMeier(Estimator):
         self.table_ = pd.DataFrame({"time": times, "at_risk": at_risk, "events": events,
                                     "censored": leaving - events, "survival": survival, "std_log": std_log,
                                     "lower": lower, "upper": upper})
-        self.n_, self.failures_ = data.n, data.failures
+        self.n_, self.failures_, self.censored_ = data.n, data.failures, data.censored
+        self.last_age_ = float(times[-1])
         return self
 
     def survival_at(self, age) -> np.ndarray:
@@ -108,6 +111,17 @@ class KaplanMeier(Estimator):
         self._check_fitted()
         below = self.table_[self.table_["survival"] <= 0.5]
         return None if below.empty else float(below["time"].iloc[0])
+
+    def caveats(self, ages=(), unit: str | None = None) -> list[str]:
+        """Where the estimate speaks beyond its data: no censored unit (it then describes the
+        failed units, not a fleet), and each of ``ages`` beyond the oldest unit observed (the curve
+        is only held flat there)."""
+        self._check_fitted()
+        age = lambda x: format_age(x, unit)  # noqa: E731
+        notes = [no_survivors_note(self.n_)] if self.censored_ == 0 else []
+        notes += [f"S({age(t)}) lies beyond the oldest unit observed ({age(self.last_age_)}): the curve is only "
+                  "held flat there" for t in np.atleast_1d(np.asarray(ages, dtype=float)) if t > self.last_age_]
+        return notes
 
     @property
     def summary(self) -> pd.DataFrame:

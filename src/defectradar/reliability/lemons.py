@@ -244,7 +244,9 @@ def lemons_in_store(con, rules: Iterable[LemonRule] | None = None, product: str 
     ``mode`` are as for :func:`~defectradar.query.service_histories.service_histories` and
     :func:`find_lemons`.
     """
-    from defectradar.query.service_histories import latest_service_date, service_histories
+    from defectradar.query.service_histories import check_mode, check_product, latest_service_date, service_histories
 
+    check_product(con, product)
+    check_mode(con, mode)
     as_of = as_of if as_of is not None else latest_service_date(con)
     return find_lemons(service_histories(con, product, mode, as_of), rules, as_of, mode)

@@ -51,7 +51,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from defectradar.errors import InputError
-from defectradar.reliability.data import LifetimeData
+from defectradar.reliability.data import LifetimeData, format_age, no_survivors_note
 from defectradar.signals.base import Estimator, probability, significant
 
 
@@ -75,8 +75,11 @@ class WeibullModel(Estimator):
         2x2 covariance of :math:`(\\log\\beta, \\log\\eta)`.
     b10_
         Age by which 10 % have failed.
-    n_, failures_
-        Units (sum of weights) and failures.
+    n_, failures_, censored_
+        Units (sum of weights), failures and censored units.
+    first_failure_, last_age_
+        The smallest failure age and the largest age observed (failed or censored): the range
+        the data cover, outside which :meth:`caveats` calls an estimate an extrapolation.
     """
 
     method: ClassVar[str] = "weibull"
@@ -100,7 +103,9 @@ class WeibullModel(Estimator):
         self.shape_, self.scale_, self.loglik_, self.cov_log_ = shape, scale, loglik, cov
         self.shape_ci_ = (shape * math.exp(-z * se_a), shape * math.exp(z * se_a))
         self.scale_ci_ = (scale * math.exp(-z * se_b), scale * math.exp(z * se_b))
-        self.n_, self.failures_ = data.n, data.failures
+        self.n_, self.failures_, self.censored_ = data.n, data.failures, data.censored
+        self.first_failure_ = float(data.time[data.event & (data.weight > 0)].min())
+        self.last_age_ = float(data.time[data.weight > 0].max())
         self.b10_ = self.b_life(0.10)
         self.b10_ci_ = self.b_life_interval(0.10)
         return self
@@ -147,6 +152,39 @@ class WeibullModel(Estimator):
         return pd.DataFrame({"age": ages, "probability": to_f(u), "lower": to_f(u - z * se),
                              "upper": to_f(u + z * se)})
 
+    def caveats(self, ages=(), unit: str | None = None) -> list[str]:
+        """Where the fit speaks beyond its data, one sentence each (``unit`` names the ages).
+
+        The rule:
+
+        * **no censored unit** (every unit failed): F(t) describes the failed units, not a fleet
+          (:meth:`LifetimeData.caveats`);
+        * **B10 beyond the data**: above the largest age observed (no unit was seen that old), or
+          below the smallest failure age (the data hold no failure that early: with few failures
+          the 10 % point lies below the first one, and only the fitted shape puts it there);
+        * **an age of** ``ages`` (``--at``) above the largest observed age or below the smallest
+          failure age: the probability there is the fitted curve extended, not the data.
+        """
+        self._check_fitted()
+        age = lambda x: format_age(x, unit)  # noqa: E731
+        notes = []
+        if self.censored_ == 0:
+            notes.append(no_survivors_note(self.n_))
+        failures = f"{self.failures_:,.0f} failure{'s' if self.failures_ != 1 else ''}"
+        if self.b10_ > self.last_age_:
+            notes.append(f"B10 = {age(self.b10_)} lies beyond the oldest unit observed ({age(self.last_age_)}): "
+                         "an extrapolation of the fitted Weibull, not something the data show")
+        elif self.b10_ < self.first_failure_:
+            notes.append(f"B10 = {age(self.b10_)} lies below the first failure ({age(self.first_failure_)}): with "
+                         f"{failures} the data hold no 10 % point, so only the fitted shape puts it there")
+        for t in np.atleast_1d(np.asarray(ages, dtype=float)):
+            if t > self.last_age_:
+                notes.append(f"F({age(t)}) extrapolates beyond the oldest unit observed ({age(self.last_age_)})")
+            elif t < self.first_failure_:
+                notes.append(f"F({age(t)}) lies below the first failure ({age(self.first_failure_)}): it rests "
+                             "on the fitted shape alone")
+        return notes
+
     # --- contract -------------------------------------------------------------------------------
     @property
     def summary(self) -> pd.DataFrame:
@@ -165,7 +203,7 @@ class WeibullModel(Estimator):
             "shape_ci": [significant(v) for v in self.shape_ci_], "scale_ci": [significant(v) for v in self.scale_ci_],
             "loglik": significant(self.loglik_, 10), "n": significant(self.n_, 12), "failures": significant(self.failures_, 12),
             "b10": significant(self.b10_), "b10_ci": [significant(v) for v in self.b10_ci_],
-            "confidence": self.confidence,
+            "confidence": self.confidence, "warnings": self.caveats(),
         }
 
 

@@ -3,12 +3,19 @@
 Metrics come from scikit-learn (multi-label indicator matrices).  Besides the per-class table,
 ``no_label`` reports how often texts that should get no label (non-defect complaints) got none,
 and ``exact`` the share of texts whose whole label set was right.
+
+The **macro** average is the unweighted mean over the labels that have test examples (support
+> 0): a label the test data never holds has no recall to measure, and averaging its 0 in would
+only say how many labels the model knows (16 phone modes scored on a file of 3 gave a macro F1
+of 0.12 beside a micro F1 of 0.86).  Those labels are listed in ``labels_without_support``;
+their wrong predictions still count, in the micro average and in their own row.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -26,6 +33,7 @@ class ClassScore:
     recall: float
     f1: float
     support: int
+    predicted: int = 0
 
 
 @dataclass
@@ -36,34 +44,59 @@ class Evaluation:
     examples: int
     exact: float
     no_label: dict[str, float] = field(default_factory=dict)
+    labels_without_support: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """JSON-safe: an undefined score (NaN, e.g. no-label accuracy without unlabelled texts) is None."""
+        return _finite(asdict(self))
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def score(truth: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]],
           labels: Sequence[str] | None = None) -> Evaluation:
-    """Compare label sets; ``labels`` fixes the classes reported (default: all seen in truth)."""
+    """Compare label sets; ``labels`` fixes the classes reported (default: all seen in truth).
+
+    The macro average is taken over the classes with support (see the module notes); a class
+    without support still has its row.
+    """
     if len(truth) != len(predicted):
         raise InputError(f"{len(truth)} true label sets but {len(predicted)} predictions")
     classes = sorted(labels or {label for row in truth for label in row})
+    if not classes:
+        raise InputError("no labels to score: no text has a label and no label set was given")
     binarizer = MultiLabelBinarizer(classes=classes)
     # Predicted labels outside the classes are ignored here (sklearn warns); count them as errors
     # through `exact` instead.
     y_true = binarizer.fit_transform([[x for x in row if x in classes] for row in truth])
     y_pred = binarizer.transform([[x for x in row if x in classes] for row in predicted])
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
-    per_class = [ClassScore(c, float(p), float(r), float(f), int(s))
-                 for c, p, r, f, s in zip(classes, precision, recall, f1, support)]
+    predicted_counts = y_pred.sum(axis=0)
+    per_class = [ClassScore(c, float(p), float(r), float(f), int(s), int(n))
+                 for c, p, r, f, s, n in zip(classes, precision, recall, f1, support, predicted_counts)]
+    supported = [i for i, s in enumerate(support) if s > 0]
     averages = {}
-    for average in ("micro", "macro"):
-        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=average, zero_division=0)
+    for average, columns in (("micro", None), ("macro", supported)):
+        if columns == []:                # no class has a test example: nothing to average
+            averages[average] = {"precision": float("nan"), "recall": float("nan"), "f1": float("nan")}
+            continue
+        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=average, labels=columns,
+                                                     zero_division=0)
         averages[average] = {"precision": float(p), "recall": float(r), "f1": float(f)}
     exact = sum(set(t) == set(p) for t, p in zip(truth, predicted)) / max(len(truth), 1)
     empty = [i for i, row in enumerate(truth) if not row]
     no_label = {"support": len(empty),
                 "accuracy": (sum(1 for i in empty if not predicted[i]) / len(empty)) if empty else float("nan")}
-    return Evaluation(per_class, averages["micro"], averages["macro"], len(truth), exact, no_label)
+    return Evaluation(per_class, averages["micro"], averages["macro"], len(truth), exact, no_label,
+                      [c for c, s in zip(classes, support) if s == 0])
 
 
 def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "label",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from defectradar.config import Settings
 from defectradar.domain.catalog import Catalog, load_catalog
+from defectradar.text import builtin
 from defectradar.text.builtin import builtin_model
 from defectradar.text.classifier import ComplaintClassifier
 from defectradar.text.model import TextModel
@@ -32,3 +33,19 @@ def build_classifier(settings: Settings, *, catalog: Catalog | str | Path | None
             return ComplaintClassifier(catalog, taxonomy, model=model)
         return ComplaintClassifier(catalog, taxonomy, custom_model=model)
     return ComplaintClassifier(catalog, taxonomy, model=builtin_model(settings) if learned else None)
+
+
+def what_loads(settings: Settings, model_dir: str | Path | None = None) -> tuple[str, bool]:
+    """What :func:`build_classifier` is about to do, said for the user, and whether it is slow.
+
+    Training the built-in model on first use takes seconds (slow: the user should be told even
+    when stderr is not a terminal); loading a saved model takes about two (worth a spinner only).
+    The cache folder follows :func:`defectradar.text.builtin.builtin_model`.
+    """
+    if model_dir is not None:
+        return f"loading the model in {model_dir}…", False
+    key = builtin.cache_key()
+    folder = Path(settings.cache_dir) / "models" / f"builtin-{key}"
+    if key in builtin._loaded or (folder / "model.json").exists():
+        return "loading the built-in phone classifier…", False
+    return f"training the built-in phone classifier (first use, a few seconds; cached in {folder.parent})…", True
