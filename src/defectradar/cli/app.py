@@ -8,8 +8,12 @@ import typer
 
 from defectradar import __version__
 from defectradar.cli import alerts, demo, ingest, lemons, reliability, remedies, signals, simulate, stats, store, text
+from defectradar.cli.catalog import catalog_app
 from defectradar.cli.common import new_app, out
 from defectradar.cli.policies import policies_app
+from defectradar.cli.reports import reports_app
+from defectradar.cli.runs import runs_app
+from defectradar.cli.table_export import offer_csv
 
 app = new_app(
     "defectradar: find emerging product defects in complaints and repair records.\n\n"
@@ -32,6 +36,7 @@ def root(version: bool = typer.Option(False, "--version", callback=_version, is_
 app.command("ingest")(ingest.ingest)
 app.command("stats")(stats.stats)
 app.add_typer(stats.quarantine_app, name="quarantine")
+app.add_typer(runs_app, name="runs")
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
 app.command("migrate")(store.migrate)
@@ -46,6 +51,9 @@ app.add_typer(reliability.reliability_app, name="reliability")
 app.command("lemons")(lemons.lemons)
 app.add_typer(remedies.remedies_app, name="remedies")
 app.add_typer(policies_app, name="policies")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(reports_app, name="reports")
+offer_csv(app)     # last: --csv FILE on every command that prints a table
 
 
 def main() -> None:

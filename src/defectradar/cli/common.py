@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -23,12 +25,15 @@ from rich.progress import (
 )
 from typer.core import TyperGroup
 
+from defectradar.cli.table_export import ResultConsole
 from defectradar.config import Settings, load_settings
 from defectradar.errors import DefectRadarError
 from defectradar.store.connect import Store
 
-out = Console(soft_wrap=True)                 # results
-err = Console(stderr=True, soft_wrap=True)    # messages, progress, errors
+# emoji=False: user text (complaints, file names, labels) must never turn ":battery:" into a picture.
+# Markup is still parsed in the strings the code writes; user text goes in as rich.text.Text or escape().
+out = ResultConsole(soft_wrap=True, emoji=False)           # results (tables also to --csv FILE)
+err = Console(stderr=True, soft_wrap=True, emoji=False)    # messages, progress, errors
 
 # No dir_okay=False: the store itself refuses a folder (or anything not a store) in one line, and
 # so does it for DEFECTRADAR_DB, which Typer never sees.
@@ -95,9 +100,46 @@ def open_store(db: Path | None) -> Store:
     return store
 
 
+def json_ready(value: Any) -> Any:
+    """``value`` with every NaN or infinity (float, numpy or pandas missing value) as None and numpy
+    scalars as Python numbers, so that strict JSON parsers accept what the CLI prints."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item) for item in value]
+    if type(value).__name__ in ("NAType", "NaTType"):          # pandas' missing values
+        return None
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return json_ready(value.item())                         # np.float32(nan), np.int64(3)
+    return value
+
+
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Print ``value`` as JSON on stdout: NaN and infinities become null (``allow_nan=False``
+    guarantees that no ``NaN`` token, which is not JSON, is ever written)."""
+    text = json.dumps(json_ready(value), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (the user's words in ``message`` are not read as markup)."""
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+
+
+@contextmanager
+def working(message: str, *, line: bool = True):
+    """Say on stderr what a slow step is doing: a spinner on a terminal, otherwise one line (or,
+    with ``line=False`` for a step that is usually quick, nothing)."""
+    if err.is_terminal:
+        with err.status(escape(message)):
+            yield
+    else:
+        if line:
+            err.print(escape(message), highlight=False)
+        yield
 
 
 class RichProgress:
@@ -116,7 +158,7 @@ class RichProgress:
                                   amount, TextColumn("{task.fields[rows]}"), TimeElapsedColumn(),
                                   TimeRemainingColumn(), console=err, transient=True)
         self._progress.start()
-        self._task = self._progress.add_task(label, total=total, rows="")
+        self._task = self._progress.add_task(escape(label), total=total, rows="")   # a file name is not markup
 
     def update(self, done: int, rows: int | None = None) -> None:
         if self._progress is None:
