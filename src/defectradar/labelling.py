@@ -24,7 +24,8 @@ from defectradar.text.classifier import ComplaintClassifier
 from defectradar.text.enrich import ENRICHED_REPORT_COLUMNS, label_rows, report_sources
 
 PAGE_ROWS = 20_000
-_COMPARED = ("lang", "product_id", "failure_modes", "severity", "repeat_repairs", "data_loss", "author_is_owner")
+_COMPARED = ("lang", "product_id", "failure_modes", "complaint_modes", "severity", "repeat_repairs", "data_loss",
+             "author_is_owner")
 
 
 def _now() -> datetime:
@@ -81,12 +82,17 @@ def record_correction(store: Store, report_id: str, *, analyst: str, failure_mod
 
 
 def corrected_examples(store: Store) -> tuple[list[str], list[list[str]]]:
-    """Texts and analyst-corrected failure modes, for retraining."""
+    """Texts and analyst-corrected failure modes, for retraining.
+
+    A text is read as the classifier reads it (title and text together), so the model learns
+    from what it will be shown; ``[]`` (not a defect complaint) is a lesson too.
+    """
     with store.reader() as con:
         rows = con.execute(
-            "SELECT r.text, a.failure_modes_json FROM reports r JOIN analyst_labels a USING (report_id) "
-            "WHERE a.failure_modes_json IS NOT NULL").fetchall()
-    return [text for text, _ in rows], [json.loads(modes) or [] for _, modes in rows]
+            "SELECT r.title, r.text, a.failure_modes_json FROM reports r JOIN analyst_labels a USING (report_id) "
+            "WHERE a.failure_modes_json IS NOT NULL ORDER BY r.report_id").fetchall()
+    texts = [f"{title}。{text}" if title and title != text else text for title, text, _ in rows]
+    return texts, [json.loads(modes) or [] for _, _, modes in rows]
 
 
 @dataclass
@@ -161,7 +167,8 @@ def _relabel(page: pa.Table, classifier: ComplaintClassifier, result: Reclassify
     data = {"report_id": [page.column("report_id")[i].as_py() for i in indices],
             "label_run": [result.label_run] * len(indices), "classifier": [result.classifier] * len(indices)}
     kinds = dict(ENRICHED_REPORT_COLUMNS)
-    for name in ("lang", "product_id", "product_confidence", "failure_modes", "severity", "repeat_repairs",
+    for name in ("lang", "product_id", "product_confidence", "failure_modes", "complaint_modes", "severity",
+                 "repeat_repairs",
                  "data_loss", "author_is_owner", "label_source", "confidence", "labels"):
         data[name] = pa.array([columns[name][i] for i in indices], kinds[name])
     data["labelled_at"] = pa.array([now] * len(indices), pa.timestamp("us"))

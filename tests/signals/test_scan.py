@@ -202,10 +202,16 @@ def test_pair_counts_match_counting_the_rows_by_hand(world):
 
     as_of = date(2022, 6, 30)
     with world["store"].reader() as con:
-        got = pair_counts(con, as_of)
+        got = pair_counts(con, as_of, count="all")
         rows = con.execute("SELECT report_id AS id, product_id AS product, unnest(failure_modes) AS event "
                            "FROM reports_labelled WHERE product_id IS NOT NULL AND created_at < ?",
                            [date(2022, 7, 1)]).df().dropna()
+        failures = pair_counts(con, as_of)          # the default: a complaint's failure modes only
+        kinds = con.execute("SELECT report_id AS id, product_id AS product, unnest(failure_modes) AS event, "
+                            "coalesce(complaint_modes, []) AS complaints FROM reports_labelled "
+                            "WHERE product_id IS NOT NULL AND created_at < ?", [date(2022, 7, 1)]).df().dropna()
+    only_failures = kinds[[e not in set(c) for e, c in zip(kinds["event"], kinds["complaints"])]]
+    assert int(failures["n"].sum()) == len(only_failures.drop_duplicates(["id", "product", "event"]))
     want = ContingencyTable.from_rows(rows).pairs
     merged = want.merge(got, on=["product", "event"], suffixes=("", "_store"))
     assert len(merged) == len(want) == len(got) > 20

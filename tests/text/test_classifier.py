@@ -29,7 +29,8 @@ def test_json_fields_are_the_documented_ones(classifier):
                            "is_owner", "subject"}
     assert result["subject"] == {"phone": True, "why": "default"}
     assert result["severity"] == "safety" and "safety" in [m["mode"] for m in result["failure_modes"]]
-    assert all(set(m) == {"mode", "confidence", "source"} for m in result["failure_modes"])
+    assert all(set(m) == {"mode", "confidence", "source", "kind"} for m in result["failure_modes"])
+    assert {m["kind"] for m in result["failure_modes"]} == {"failure"}           # safety is a failure
 
 
 @pytest.mark.parametrize("text", ["用了一年，一点都不发热", "续航不错，信号也很好", "no burn-in at all after two years",

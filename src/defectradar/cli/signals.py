@@ -43,12 +43,19 @@ def signals_scan(
                                                    "(methods, params, freq, thresholds); see docs/signals.md.")] = None,
     method: Annotated[Optional[list[str]], typer.Option("--method", help="Run only this method "
                                                         "(repeat for several).")] = None,
+    count: Annotated[Optional[str], typer.Option(
+        "--count", help="Which failure modes a complaint counts for: failures (default: it broke) or all "
+        "(complaints too: works, worse than expected); see docs/labelling.md.", show_default=False)] = None,
     json_: JsonOption = False,
 ) -> None:
     """Run every configured detector over the store and raise or update alerts."""
+    from dataclasses import replace
+
     from defectradar.signals.scan import load_scan_config, scan
 
     scan_config = load_scan_config(config, methods=tuple(method) if method else None)
+    if count is not None:
+        scan_config = replace(scan_config, count=count)       # validated by ScanConfig
     result = scan(open_store(db), as_of, scan_config, progress=RichProgress(unit="steps"))
     if json_:
         print_json(json_safe(result.to_dict()))

@@ -96,21 +96,37 @@ def _period_end(start: date, freq: str) -> date:
 
 
 TABLES = ("reports", "service_events")
+COUNTS = ("failures", "all")      # which kinds of failure mode a report counts for (docs/labelling.md)
+
+# A report's modes of kind "complaint" (works, worse than expected) are left out when only
+# failures count; reports labelled before kinds existed (NULL) count every mode as a failure.
+FAILURES_ONLY = ("SELECT * REPLACE (list_filter(failure_modes, lambda m: NOT list_contains("
+                 "coalesce(complaint_modes, CAST([] AS VARCHAR[])), m)) AS failure_modes) FROM reports_labelled")
 
 
-def _events_table(con, table: str):
+def failures_view(con) -> str:
+    """A temporary view of ``reports_labelled`` whose ``failure_modes`` hold failures only.
+    (A view on the connection rather than Ibis' ``sql()``, which this DuckDB release breaks.)"""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW reports_failures AS {FAILURES_ONLY}")
+    return "reports_failures"
+
+
+def _events_table(con, table: str, count: str = "failures"):
     """The rows to count, with the columns of ``reports_labelled`` that counting needs.
 
     ``service_events`` counts repair-type visits (not inspections, which find no fault) under
-    the same names: ``created_at`` is the event date, ``report_id`` the event id.
+    the same names: ``created_at`` is the event date, ``report_id`` the event id.  ``count``
+    ``failures`` (the default) counts a report's failure modes only, ``all`` its complaints too.
     """
     import ibis
 
     if table not in TABLES:
         raise InputError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
+    if count not in COUNTS:
+        raise InputError(f"count must be one of {', '.join(COUNTS)}, not {count!r}")
     b = backend(con)
     if table == "reports":
-        return b.table("reports_labelled")
+        return b.table("reports_labelled") if count == "all" else b.table(failures_view(con))
     e = b.table("service_events")
     e = e.filter(e.action != "inspect")
     return e.select(report_id=e.event_id, created_at=e.date.cast("timestamp"), product_id=e.product_id,
@@ -121,7 +137,7 @@ def _events_table(con, table: str):
 
 def report_counts(con, freq: str = "week", by: Iterable[str] = ("product",), as_of=None, start=None,
                   product: str | None = None, mode: str | None = None, source: str | None = None,
-                  table: str = "reports"):
+                  table: str = "reports", count: str = "failures"):
     """The Ibis expression behind :func:`report_series`: distinct reports per group and period.
 
     Columns: the group columns, ``period`` (date of the period start) and ``reports``.
@@ -133,7 +149,7 @@ def report_counts(con, freq: str = "week", by: Iterable[str] = ("product",), as_
     _check_freq(freq)
     columns = _group_columns(by)
     as_of, start = as_date(as_of, "as_of"), as_date(start, "start")
-    t = _events_table(con, table)
+    t = _events_table(con, table, count)
     t = t.filter(t.created_at.notnull())
     if as_of is not None:
         t = t.filter(t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time())))
@@ -155,7 +171,7 @@ def report_counts(con, freq: str = "week", by: Iterable[str] = ("product",), as_
     return t.group_by([*columns, "period"]).aggregate(reports=t.report_id.nunique())
 
 
-def event_coverage(con, table: str = "reports", as_of=None, top: int = 3) -> dict:
+def event_coverage(con, table: str = "reports", as_of=None, top: int = 3, count: str = "failures") -> dict:
     """What a count series can use of ``table`` up to ``as_of``: rows, and rows it must leave out.
 
     Returns ``rows`` (dated up to ``as_of``, or undated), ``undated``, ``no_product``,
@@ -166,7 +182,7 @@ def event_coverage(con, table: str = "reports", as_of=None, top: int = 3) -> dic
     import ibis
 
     as_of = as_date(as_of, "as_of")
-    t = _events_table(con, table)
+    t = _events_table(con, table, count)
     if table == "service_events":
         e = backend(con).table("service_events")
         e = e.filter(e.action != "inspect")
@@ -194,7 +210,7 @@ def event_coverage(con, table: str = "reports", as_of=None, top: int = 3) -> dic
 
 def report_series(con, freq: str = "week", by: Iterable[str] = ("product",), as_of=None, start=None,
                   product: str | None = None, mode: str | None = None,
-                  source: str | None = None, table: str = "reports") -> pd.DataFrame:
+                  source: str | None = None, table: str = "reports", count: str = "failures") -> pd.DataFrame:
     """Distinct reports per period and group, zero-filled over one calendar.
 
     Parameters
@@ -226,7 +242,8 @@ def report_series(con, freq: str = "week", by: Iterable[str] = ("product",), as_
     """
     columns = _group_columns(by)
     as_of_day, start_day = as_date(as_of, "as_of"), as_date(start, "start")
-    counts = report_counts(con, freq, by, as_of_day, start_day, product, mode, source, table).to_pyarrow().to_pandas()
+    counts = report_counts(con, freq, by, as_of_day, start_day, product, mode, source, table,
+                           count=count).to_pyarrow().to_pandas()
     out_columns = [*columns, "period", "reports"]
     if counts.empty and (as_of_day is None or start_day is None or columns):
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "reports" else object) for c in out_columns})
@@ -325,7 +342,8 @@ def exposure_series(con, product: str, freq: str = "week", as_of=None, service_m
 
 def series_for_store(con, freq: str = "week", by: Iterable[str] = ("product",), as_of=None, start=None,
                      product: str | None = None, mode: str | None = None, source: str | None = None,
-                     service_months: int = 24, table: str = "reports") -> dict[tuple, CountSeries]:
+                     service_months: int = 24, table: str = "reports", count: str = "failures"
+                     ) -> dict[tuple, CountSeries]:
     """Report counts per group as :class:`CountSeries`, with exposure where it is known.
 
     Keys are tuples of the group values in the order of ``by`` (``()`` for the total).  When
@@ -341,7 +359,7 @@ def series_for_store(con, freq: str = "week", by: Iterable[str] = ("product",), 
     """
     columns = _group_columns(by)
     as_of_day = as_date(as_of, "as_of")
-    counted = report_series(con, freq, by, as_of, start, product, mode, source, table)
+    counted = report_series(con, freq, by, as_of, start, product, mode, source, table, count=count)
     if counted.empty:
         return {}
     groups = counted.groupby(columns, sort=True) if columns else [((), counted)]

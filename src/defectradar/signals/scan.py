@@ -29,7 +29,14 @@ import pandas as pd
 
 from defectradar.errors import InputError
 from defectradar.progress import Progress
-from defectradar.query.series import event_coverage, period_start, series_for_store
+from defectradar.query.series import (
+    COUNTS,
+    FAILURES_ONLY,
+    event_coverage,
+    failures_view,
+    period_start,
+    series_for_store,
+)
 from defectradar.query.stats import backend
 from defectradar.signals.alerts import EB05_MEANING, Signal, record_signals
 from defectradar.signals.base import AlarmRule, CountSeries
@@ -73,6 +80,7 @@ class ScanConfig:
     prior_events: float = 10.0   # weight, in events, of the others' rate in a product's own rate
     service_months: int = 36     # a unit counts as in service this long after its sale
     disproportionality: bool = True
+    count: str = "failures"      # a report's failure modes only, or "all" (its complaints too)
     # EB05 >= 2 alone: MGPS shrinks small counts, so a scan does not alert on every 3-report pair.
     rules: SignalRules = field(default_factory=lambda: SignalRules(evans=False, ror=False, ic=False))
 
@@ -87,6 +95,9 @@ class ScanConfig:
             raise InputError(f"unknown scopes {', '.join(bad)}; choose from {', '.join(SCOPES)}")
         if self.lookback < 1:
             raise InputError("lookback must be at least 1 period")
+        if self.count not in COUNTS:
+            raise InputError(f"count must be one of {', '.join(COUNTS)} (failure modes only, or complaints "
+                             f"too), not {self.count!r}")
 
 
 def load_scan_config(path: str | Path | None = None, methods: tuple[str, ...] | None = None) -> ScanConfig:
@@ -185,7 +196,7 @@ def _scope_series(con, scope: str, table: str, as_of: date, config: ScanConfig) 
     """Series keyed (product, mode) whatever the scope; ``ALL`` stands for every product or mode."""
     by = SCOPES[scope]
     series = series_for_store(con, freq=config.freq, by=by, as_of=as_of, table=table,
-                              service_months=config.service_months)
+                              service_months=config.service_months, count=config.count)
     if scope == "product":
         return {(key[0], ALL): s for key, s in series.items()}
     if scope == "mode":
@@ -270,11 +281,11 @@ def _tail(values: np.ndarray, n: int) -> list:
     return [_finite(v) for v in values[-n:]]
 
 
-def pair_counts(con, as_of: date) -> pd.DataFrame:
+def pair_counts(con, as_of: date, count: str = "failures") -> pd.DataFrame:
     """Distinct complaints per (product, mode) with their margins, for disproportionality."""
     import ibis
 
-    t = backend(con).table("reports_labelled")
+    t = backend(con).table("reports_labelled" if count == "all" else failures_view(con))
     t = t.filter(t.created_at.notnull() & t.product_id.notnull()
                  & (t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time()))))
     t = t.select(report_id=t.report_id, product=t.product_id, event=t.failure_modes.unnest())
@@ -336,12 +347,13 @@ def disproportionality_rule(rules: SignalRules, fired: list[str]) -> tuple[Alarm
     return AlarmRule(statistic, op, float(getattr(rules, setting)), meaning), column
 
 
-def _attach_reports(con, signals: list[Signal], freq: str, as_of: date) -> None:
+def _attach_reports(con, signals: list[Signal], freq: str, as_of: date, count: str = "failures") -> None:
     """The records behind each alarm: ids of the complaints (``reports``) or of the repair
     visits (``service_events``, pseudonymous event ids) in the alarm period; for
     disproportionality, the newest complaints naming the product and the mode up to ``as_of``."""
     sources = {  # table, id, date column, mode filter, extra condition
-        "reports": ("reports_labelled", "report_id", "created_at", "list_contains(failure_modes, ?)", "true"),
+        "reports": ("reports_labelled" if count == "all" else f"({FAILURES_ONLY})", "report_id", "created_at",
+                    "list_contains(failure_modes, ?)", "true"),
         "service_events": ("service_events", "event_id", "date", "failure_mode = ?", "action <> 'inspect'"),
     }
     for s in signals:
@@ -409,19 +421,19 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
                             if config.exposure else None)
                 signals.extend(temporal_signals(series, table, config, expected, scope))
             scanned += in_table
-            coverage[table] = {**event_coverage(con, table, as_of), "series_scanned": in_table,
+            coverage[table] = {**event_coverage(con, table, as_of, count=config.count), "series_scanned": in_table,
                                "series_below_min_total": too_few}
             if in_table == 0:
                 empty.extend(_why_nothing(table, coverage[table], config, as_of))
             if progress:
                 progress.update(step)
         if config.disproportionality:
-            counts = pair_counts(con, as_of)
+            counts = pair_counts(con, as_of, config.count)
             pairs = len(counts) if len(counts) >= MIN_PAIRS else 0
             signals.extend(disproportionality_signals(con, as_of, config.rules, counts))
             if progress:
                 progress.update(len(config.tables) + 1)
-        _attach_reports(con, signals, config.freq, as_of)
+        _attach_reports(con, signals, config.freq, as_of, config.count)
         _attach_trends(con, signals, as_of)
     # A table with no rows at all (a store of complaints only) is worth a word only when nothing
     # else was scanned either; a table whose rows could not be used always is.

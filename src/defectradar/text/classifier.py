@@ -18,11 +18,12 @@ gives the labels, whatever the report is about.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Sequence
 
 from defectradar.domain.catalog import Catalog, builtin_catalog
 from defectradar.text import extract
+from defectradar.text.kind import FAILURE, kind_of
 from defectradar.text.language import detect_language
 from defectradar.text.normalise import normalise
 from defectradar.text.products import ProductMatcher, ProductMention
@@ -62,9 +63,11 @@ class ModeLabel:
     mode: str
     confidence: float
     source: str            # rule | model | rule+model | analyst
+    kind: str = FAILURE    # failure (it broke) or complaint (works, worse than expected): docs/labelling.md
 
     def to_dict(self) -> dict:
-        return {"mode": self.mode, "confidence": round(self.confidence, 3), "source": self.source}
+        return {"mode": self.mode, "confidence": round(self.confidence, 3), "source": self.source,
+                "kind": self.kind}
 
 
 @dataclass
@@ -182,6 +185,10 @@ class ComplaintClassifier:
                                         for mode in source_modes(context.components if context else ())]
                 if self.catalog.about_phones:
                     result.products = []    # phone names in a text about a car are something else
+            if result.failure_modes and self._reads_phones and (result.subject is None or result.subject.phone):
+                kind = kind_of(match)
+                result.failure_modes = [replace(m, kind=FAILURE if m.mode in self._safety_modes else kind)
+                                        for m in result.failure_modes]
             if any(m.mode in self._safety_modes for m in result.failure_modes):
                 result.severity = "safety"
             result.repeat_repairs = extract.repeat_repairs(match)

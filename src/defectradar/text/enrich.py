@@ -17,12 +17,14 @@ import pyarrow.compute as pc
 
 from defectradar.domain.catalog import brand_and_model, is_uncatalogued
 from defectradar.text.classifier import SOURCE_LABEL, Classification, ComplaintClassifier, ReportContext
+from defectradar.text.kind import COMPLAINT
 from defectradar.text.products import NO_FIELD, FieldMatch
 from defectradar.text.subject import NON_PHONE_SOURCES
 
 ENRICHED_REPORT_COLUMNS = (
     ("lang", pa.string()), ("product_id", pa.string()), ("product_confidence", pa.float64()),
-    ("failure_modes", pa.list_(pa.string())), ("severity", pa.string()), ("repeat_repairs", pa.int32()),
+    ("failure_modes", pa.list_(pa.string())), ("complaint_modes", pa.list_(pa.string())),
+    ("severity", pa.string()), ("repeat_repairs", pa.int32()),
     ("data_loss", pa.bool_()), ("author_is_owner", pa.bool_()), ("label_source", pa.string()),
     ("confidence", pa.float64()), ("labels", pa.string()), ("classifier", pa.string()),
 )
@@ -94,6 +96,8 @@ def label_rows(texts: list[str], product_raw: list[str | None], product_id: list
         columns["product_id"].append(pid)
         columns["product_confidence"].append(pconf)
         columns["failure_modes"].append([m.mode for m in modes])
+        # The modes of kind "complaint" (works, worse than expected); the others are failures.
+        columns["complaint_modes"].append([m.mode for m in modes if m.kind == COMPLAINT])
         columns["severity"].append("safety" if "safety" in (severity, result.severity) else None)
         columns["repeat_repairs"].append(result.repeat_repairs)
         columns["data_loss"].append(result.data_loss)
