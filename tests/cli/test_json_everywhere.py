@@ -123,6 +123,7 @@ RECIPES = {
     "classify": ["--text", "ELECTRICAL SYSTEM:BATTERY:CABLES melted [bold]x[/]"],
     "label": lambda w: [w["ids"]["report"], "--failure-modes", "battery", "--analyst", "json-walk"],
     "reclassify": [],
+    "review": ["--n", "5"],
     "backtest": lambda w: [str(w["dir"] / "world"), "--method", "ears-c1"],
     "lemons": [],
     "quarantine list": [],

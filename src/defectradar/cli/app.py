@@ -12,6 +12,7 @@ from defectradar.cli.catalog import catalog_app
 from defectradar.cli.common import new_app, out
 from defectradar.cli.policies import policies_app
 from defectradar.cli.reports import reports_app
+from defectradar.cli.review import review_command
 from defectradar.cli.runs import runs_app
 from defectradar.cli.table_export import offer_csv
 
@@ -43,6 +44,7 @@ app.command("migrate")(store.migrate)
 app.command("classify")(text.classify)
 app.add_typer(text.model_app, name="model")
 app.command("label")(text.label)
+app.command("review")(review_command)
 app.command("reclassify")(text.reclassify_command)
 app.add_typer(signals.signals_app, name="signals")
 app.command("backtest")(signals.backtest)

@@ -20,6 +20,7 @@ from defectradar.cli.common import (
     out,
     print_json,
     settings_for,
+    warn,
     working,
 )
 from defectradar.errors import InputError
@@ -113,17 +114,24 @@ def model_train(
     text_col: TextColOption = "text",
     label_col: LabelColOption = "label",
     sep: SepOption = "|",
-    builtin: Annotated[bool, typer.Option("--builtin", help="Add the built-in phone training data.")] = False,
-    corrections: Annotated[bool, typer.Option("--corrections", help="Add analysts' corrections from the store.")] = False,
+    builtin: Annotated[bool, typer.Option("--builtin", help="Add the built-in phone training data (and train "
+                                          "with the built-in model's settings).")] = False,
+    corrections: Annotated[bool, typer.Option("--corrections", help="Add analysts' corrections from the store "
+                                              "(--db): each corrected report's text with its corrected "
+                                              "failure modes.")] = False,
     db: DbOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Train a classifier; its labels are the classes found in the data (any taxonomy)."""
+    """Train a classifier; its labels are the classes found in the data (any taxonomy).
+
+    [bold]--builtin --corrections[/] retrains the phone model with what analysts corrected; use it
+    with [bold]--model DIR[/] on classify, ingest, reclassify or review, in place of the built-in one."""
     from defectradar.labelling import corrected_examples
-    from defectradar.text.builtin import training_examples
+    from defectradar.text.builtin import model_settings, training_examples
     from defectradar.text.evaluate import read_labelled
     from defectradar.text.model import TextModel, check_model_folder
     check_model_folder(out_dir)          # refuse before training, not after
+    store = open_store(db) if corrections else None     # a bad --db is refused before training too
     texts: list[str] = []
     labels: list[list[str]] = []
     if data is not None:
@@ -131,12 +139,15 @@ def model_train(
     if builtin:
         more_texts, more_labels = training_examples()
         texts, labels = texts + more_texts, labels + more_labels
-    if corrections:
-        more_texts, more_labels = corrected_examples(open_store(db))
+    if store is not None:
+        more_texts, more_labels = corrected_examples(store)
+        if not more_texts:
+            warn(f"{store.path} holds no analyst corrections of failure modes; record some with "
+                 "`defectradar label ID --failure-modes ...` (see `defectradar review`)")
         texts, labels = texts + more_texts, labels + more_labels
     if not texts:
         raise InputError("no training data: give DATA, --builtin or --corrections")
-    model = TextModel().fit(texts, labels)
+    model = (model_settings() if builtin else TextModel()).fit(texts, labels)
     model.save(out_dir)
     summary = {**model.to_dict(), "out": str(out_dir)}
     if json_:
