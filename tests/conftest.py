@@ -131,3 +131,21 @@ def simulated_world(tmp_path_factory):
     mp.undo()
     return {"store": world_store, "dir": base / "world", "db": world_settings.db, "keys": str(keys),
             "settings": world_settings}
+
+
+def store_at_version(path: Path, version: int):
+    """A store file with the migrations up to ``version`` applied, as an older release left it;
+    returns the open connection (the caller adds rows, then closes or upgrades it)."""
+    from datetime import datetime
+
+    import duckdb
+
+    from defectradar.store import migrate
+
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL)")
+    for migration in migrate.available_migrations()[:version]:
+        con.execute(migration.sql)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [migration.version, migration.name, datetime.now()])
+    return con

@@ -4,21 +4,15 @@ kinds of a relabel and clear them for an analyst's correction."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import duckdb
 
+from conftest import store_at_version
 from defectradar.query.series import failures_view
 from defectradar.store import migrate
 
 
 def _store_at_version_5(path) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-                "applied_at TIMESTAMP NOT NULL)")
-    for migration in migrate.available_migrations()[:5]:
-        con.execute(migration.sql)
-        con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [migration.version, migration.name, datetime.now()])
+    con = store_at_version(path, 5)
     for report_id, modes in (("a" * 32, ["wifi", "battery"]), ("b" * 32, ["display"])):
         con.execute("INSERT INTO reports (report_id, source, source_type, text, failure_modes, ingest_run, "
                     "ingested_at) VALUES (?, 'csv', 'csv', 'x', ?, 'run', now())", [report_id, modes])

@@ -3,20 +3,14 @@ removed, reposts are linked to their originals, and the complaint view leaves th
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import duckdb
 
+from conftest import store_at_version
 from defectradar.store import migrate
 
 
 def _store_at_version_3(path) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-                "applied_at TIMESTAMP NOT NULL)")
-    for migration in migrate.available_migrations()[:3]:
-        con.execute(migration.sql)
-        con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [migration.version, migration.name, datetime.now()])
+    con = store_at_version(path, 3)
     rows = [  # (report_id, source_id, text, extra): the original stored twice, as releases before 0004 did
         ("a" * 32, "1001", "wifi dead", None),
         ("a" * 32, "1001", "wifi dead", None),

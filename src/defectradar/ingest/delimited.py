@@ -36,7 +36,6 @@ import csv
 import io
 import sys
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -46,8 +45,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from defectradar.errors import IngestAccountingError
+from defectradar.ingest.dialect import Dialect
 from defectradar.ingest.encoding import Encoding, line_ends_in, open_source
-from defectradar.ingest.reading import ROW, RawBatch, Rejection, parsed_bytes, preview, unique_names
+from defectradar.ingest.reading import ROW, RawBatch, Rejection, parsed_bytes, preview
 
 _BLOCK_BYTES = 1 << 20   # measured: 1 MiB blocks parse fastest and keep memory low
 _EMPTY_LINES = ("\n", "\r\n", "\r")
@@ -55,58 +55,6 @@ _EMPTY_LINES = ("\n", "\r\n", "\r")
 # Python's csv module refuses fields over 128 KiB by default; length limits are the
 # normaliser's business (max_text_chars), with a reason per row, not the parser's.
 csv.field_size_limit(sys.maxsize)
-
-
-@dataclass(frozen=True)
-class Dialect:
-    delimiter: str
-    header: bool
-    names: tuple[str, ...]
-    quoting: bool = True     # False for formats such as NHTSA's that never quote fields
-
-
-def sniff_dialect(sample_text: str, delimiter: str | None = None, header: bool = True,
-                  names: list[str] | None = None) -> Dialect:
-    """The delimiter and column names of a delimited file from its decoded first bytes."""
-    if delimiter is None:
-        delimiter = _likeliest_delimiter(sample_text)
-    if names is None:
-        if not header:
-            raise ValueError("a file without a header needs column names")
-        first = next(csv.reader(io.StringIO(sample_text, newline=""), delimiter=delimiter), [])
-        names = unique_names(first)
-    return Dialect(delimiter, header, tuple(names))
-
-
-_DELIMITERS = (",", "\t", ";", "|")
-
-
-def _likeliest_delimiter(sample_text: str, rows: int = 50) -> str:
-    """The delimiter under which the header and the rows after it agree on their field count.
-
-    ``csv.Sniffer`` counts characters per line, so a TSV whose texts hold more commas than
-    tabs was read as comma-separated and refused for lacking its columns.  Here each candidate
-    splits the sample into records (quotes respected); the header must give at least two
-    fields, and the candidate whose records most often have the header's count wins (more
-    fields on a tie).  A file no candidate splits is read as comma-separated.
-    """
-    best, best_score = ",", (0.0, 0)
-    for candidate in _DELIMITERS:
-        reader = csv.reader(io.StringIO(sample_text, newline=""), delimiter=candidate)
-        try:
-            records = [record for _, record in zip(range(rows + 2), reader) if record]
-        except csv.Error:
-            continue
-        if len(records) > 2:
-            records = records[:-1]        # the sample may end inside the last record
-        width = len(records[0]) if records else 0
-        if width < 2:
-            continue
-        body = records[1:] or records
-        score = (sum(len(record) == width for record in body) / len(body), width)
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
 
 
 def _field_name(dialect: Dialect, index: int) -> str:

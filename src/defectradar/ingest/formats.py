@@ -19,7 +19,8 @@ from typing import Callable, Iterator
 from defectradar.errors import InputError, UnknownFormatError
 from defectradar.ingest import excel
 from defectradar.ingest.context import IngestContext, Normalised
-from defectradar.ingest.delimited import read_delimited, sniff_dialect
+from defectradar.ingest.delimited import read_delimited
+from defectradar.ingest.dialect import sniff_dialect
 from defectradar.ingest.encoding import (
     SAMPLE_BYTES,
     Encoding,

@@ -26,7 +26,8 @@ import pyarrow.compute as pc
 
 from defectradar.errors import UnreadableFileError
 from defectradar.ingest.complaints import normalise_reports
-from defectradar.ingest.delimited import Dialect, read_delimited
+from defectradar.ingest.delimited import read_delimited
+from defectradar.ingest.dialect import Dialect
 from defectradar.ingest.fields import blank_to_null
 from defectradar.ingest.formats import (
     ReadOptions,

@@ -88,13 +88,24 @@ def _simulated_examples() -> tuple[list[str], list[list[str]]]:
     return texts, labels
 
 
+def model_folder(settings: Settings, key: str | None = None) -> Path:
+    """Where the built-in model trained for ``key`` (default: the current data's) is cached."""
+    return Path(settings.cache_dir) / "models" / f"builtin-{key or cache_key()}"
+
+
+def is_ready(settings: Settings) -> bool:
+    """Whether the built-in model is in memory or cached (so no training is needed)."""
+    key = cache_key()
+    return key in _loaded or (model_folder(settings, key) / "model.json").exists()
+
+
 def builtin_model(settings: Settings) -> TextModel:
     """The built-in model, from memory, the cache folder, or trained now (a few seconds)."""
     key = cache_key()
     with _lock:
         if key in _loaded:
             return _loaded[key]
-        folder = Path(settings.cache_dir) / "models" / f"builtin-{key}"
+        folder = model_folder(settings, key)
         model = None
         if (folder / "model.json").exists():
             try:

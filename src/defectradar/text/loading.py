@@ -40,12 +40,10 @@ def what_loads(settings: Settings, model_dir: str | Path | None = None) -> tuple
 
     Training the built-in model on first use takes seconds (slow: the user should be told even
     when stderr is not a terminal); loading a saved model takes about two (worth a spinner only).
-    The cache folder follows :func:`defectradar.text.builtin.builtin_model`.
     """
     if model_dir is not None:
         return f"loading the model in {model_dir}…", False
-    key = builtin.cache_key()
-    folder = Path(settings.cache_dir) / "models" / f"builtin-{key}"
-    if key in builtin._loaded or (folder / "model.json").exists():
+    if builtin.is_ready(settings):
         return "loading the built-in phone classifier…", False
-    return f"training the built-in phone classifier (first use, a few seconds; cached in {folder.parent})…", True
+    folder = builtin.model_folder(settings).parent
+    return f"training the built-in phone classifier (first use, a few seconds; cached in {folder})…", True
