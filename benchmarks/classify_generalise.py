@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/classify_generalise.py [--write-docs]
+    python benchmarks/classify_generalise.py [--write-docs] [--words on|off|both]
 
 The labelled real texts are ``data/labelled/*.jsonl`` (labels only; each text is read from
 ``../shared/data`` by source and row, its SHA-1 checked).  Each source (a file of one platform)
@@ -22,11 +22,16 @@ of texts without a defect left clean, and per-mode recall.  The headline is the 
 left-out sources.  ``unclear`` texts are left out.  Weak labels (Open Repair's own
 ``fault_type``, mapped as in docs/labelling.md) are scored separately on every row of both
 Open Repair files.
+
+``--words`` trains the learned model with word features on or off (default: as the built-in
+model is set); ``both`` runs the whole evaluation once each way, on the same folds, and ends
+with a side-by-side table of the ``model`` and ``combined`` means.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import platform
@@ -109,7 +114,8 @@ def model_alone(model, texts: list[str]) -> list[list[str]]:
     return [[mode for mode, _ in row] for row in model.predict(texts)]
 
 
-def evaluate(frame: pd.DataFrame, base_texts, base_labels, shipped: ComplaintClassifier) -> dict:
+def evaluate(frame: pd.DataFrame, base_texts, base_labels, shipped: ComplaintClassifier,
+             words: bool | None = None) -> dict:
     results: dict[str, dict] = {}
     keywords, rules = Keywords(), ComplaintClassifier(model=None)
     sources = sorted(frame["file"].unique())
@@ -117,7 +123,8 @@ def evaluate(frame: pd.DataFrame, base_texts, base_labels, shipped: ComplaintCla
         test, train = frame[frame["file"] == left_out], frame[frame["file"] != left_out]
         console.print(f"leaving out {SOURCE_NAMES[left_out]}: training on {len(base_texts) + len(train):,} texts, "
                       f"scoring {len(test):,}")
-        model = model_settings().fit(list(base_texts) + list(train["text"]),
+        settings = model_settings() if words is None else dataclasses.replace(model_settings(), words=words)
+        model = settings.fit(list(base_texts) + list(train["text"]),
                                      list(base_labels) + list(train["truth"]))
         texts, truth = list(test["text"]), list(test["truth"])
         combined = ComplaintClassifier(model=model).classify(texts)
@@ -200,6 +207,33 @@ def report(results: dict, weak: dict, frame: pd.DataFrame) -> str:
     return "\n".join(header + lines + recall_lines + weak_lines)
 
 
+def means(results: dict) -> dict[str, float]:
+    """Mean over left-out sources of macro-F1 and clean rate, per system."""
+    out = {}
+    for system in SYSTEMS:
+        f1 = [row[system]["macro_f1"] for row in results.values()]
+        clean = [row[system]["clean"] for row in results.values() if row[system]["clean"] == row[system]["clean"]]
+        out[system] = sum(f1) / len(f1)
+        out[f"{system}-clean"] = sum(clean) / len(clean) if clean else float("nan")
+    return out
+
+
+def compare_words(runs: dict[bool, dict]) -> str:
+    """Markdown: model and combined, words off and on, per left-out source and mean."""
+    lines = ["| left-out source | model off | model on | combined off | combined on | clean off | clean on |",
+             "|---|---|---|---|---|---|---|"]
+    for source in runs[False]:
+        off, on = runs[False][source], runs[True][source]
+        lines.append(f"| {SOURCE_NAMES[source]} | {off['model']['macro_f1']:.3f} | {on['model']['macro_f1']:.3f} | "
+                     f"{off['combined']['macro_f1']:.3f} | {on['combined']['macro_f1']:.3f} | "
+                     f"{off['combined']['clean']:.3f} | {on['combined']['clean']:.3f} |")
+    off, on = means(runs[False]), means(runs[True])
+    lines.append(f"| **mean** | {off['model']:.3f} | {on['model']:.3f} | {off['combined']:.3f} | "
+                 f"{on['combined']:.3f} | {off['combined-clean']:.3f} | {on['combined-clean']:.3f} |")
+    return "\n".join(["", "Word features off / on (clean: `combined`'s share of texts without a defect left clean):",
+                      ""] + lines)
+
+
 def write_docs(body: str) -> None:
     path = REPO / "docs" / "benchmarks.md"
     title = "## Classifier generalisation, leave one source out (`python benchmarks/classify_generalise.py`)"
@@ -221,6 +255,8 @@ def write_docs(body: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="replace the section in docs/benchmarks.md")
+    parser.add_argument("--words", choices=("default", "on", "off", "both"), default="default",
+                        help="word features in the learned model (default: as the built-in model is set)")
     args = parser.parse_args()
     frame = load_labelled()
     console.print(f"{len(frame):,} labelled texts from {frame['file'].nunique()} sources")
@@ -229,7 +265,17 @@ def main() -> None:
 
     shipped = ComplaintClassifier(model=builtin_model(load_settings()))
     base_texts, base_labels = training_examples()
-    results = evaluate(frame, base_texts, base_labels, shipped)
+    if args.words == "both":
+        runs = {flag: evaluate(frame, base_texts, base_labels, shipped, words=flag) for flag in (False, True)}
+        weak = weak_labels(shipped)
+        for flag, results in runs.items():
+            print(f"\n### words {'on' if flag else 'off'}\n\n" + report(results, weak, frame))
+        print(compare_words(runs))
+        if args.write_docs:
+            raise SystemExit("--write-docs writes one configuration; give --words default, on or off")
+        return
+    words = {"default": None, "on": True, "off": False}[args.words]
+    results = evaluate(frame, base_texts, base_labels, shipped, words=words)
     body = report(results, weak_labels(shipped), frame)
     print(body)
     if args.write_docs:

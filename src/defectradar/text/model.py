@@ -1,10 +1,14 @@
 """A learned text classifier for any label set: character n-grams and logistic regression.
 
 Character n-grams need no word segmentation, so one model reads Chinese, English and
-code-mixed posts alike.  Texts are normalised first (simplified script, half-width, lower
-case).  With one label per example the model is multi-class (softmax); with label sets
-(``wifi|motherboard``) or empty sets it is multi-label (one-vs-rest), predicting every label
-whose probability reaches ``threshold``.
+code-mixed posts alike.  With ``words=True`` word unigrams and bigrams are added beside them
+(:mod:`defectradar.text.words`: Chinese segmented, words after a negation marked ``NEG_``), so
+"没有问题" and "问题" no longer look alike; they need rjieba (``pip install defectradar[words]``).
+Measured leave-one-source-out (benchmarks/classify_generalise.py --words both) they did not
+raise the mean macro-F1, so the built-in model leaves them off.  Texts are normalised first
+(simplified script, half-width, lower case).  With one label per example the model is
+multi-class (softmax); with label sets (``wifi|motherboard``) or empty sets it is multi-label
+(one-vs-rest), predicting every label whose probability reaches ``threshold``.
 
 Saved models are a folder: ``model.joblib`` (scikit-learn objects) and ``model.json``
 (labels, settings, versions).  joblib files run code when loaded: load only models you or
@@ -30,10 +34,13 @@ import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from defectradar.errors import InputError
 from defectradar.text.normalise import normalise
+from defectradar.text.words import segmenter
+from defectradar.text.words import words as word_tokens
 
 FORMAT = "defectradar-text-model"
 FORMAT_VERSION = 1
@@ -96,7 +103,9 @@ class TextModel:
     threshold
         Probability from which a multi-label prediction includes a label.
     max_features
-        Vocabulary cap, which bounds model size and memory.
+        Vocabulary cap, which bounds model size and memory (per feature block when ``words``).
+    words
+        Add word unigrams and bigrams with negation scope to the character n-grams.
     """
 
     ngram_range: tuple[int, int] = (1, 4)
@@ -104,6 +113,7 @@ class TextModel:
     C: float = 8.0
     threshold: float = 0.5
     max_features: int = 300_000
+    words: bool = False
 
     _parameter_constraints = {
         "ngram_range": lambda v: len(v) == 2 and 1 <= v[0] <= v[1] <= 8,
@@ -111,6 +121,7 @@ class TextModel:
         "C": lambda v: v > 0,
         "threshold": lambda v: 0 < v < 1,
         "max_features": lambda v: isinstance(v, int) and v >= 100,
+        "words": lambda v: isinstance(v, bool),
     }
 
     def _validate(self) -> None:
@@ -133,11 +144,10 @@ class TextModel:
             raise InputError("training data needs at least two different labels")
         if len(texts) < 10:
             raise InputError(f"training data has {len(texts)} examples; at least 10 are needed")
+        if self.words:
+            segmenter()             # no rjieba: say so now, not after the character n-grams are counted
         self.multilabel_ = any(len(row) != 1 for row in label_sets)
-        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range),
-                                           min_df=min(self.min_df, max(1, len(texts) // 50)),
-                                           sublinear_tf=True, lowercase=False, max_features=self.max_features,
-                                           dtype=np.float32)
+        self.vectorizer_ = self._vectorizer(min(self.min_df, max(1, len(texts) // 50)))
         features = self.vectorizer_.fit_transform(self.prepare(texts))
         if self.multilabel_:
             self.binarizer_ = MultiLabelBinarizer(classes=classes)
@@ -152,13 +162,30 @@ class TextModel:
         self.examples_ = len(texts)
         return self
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities, one row per text and one column per class in ``classes_``."""
+    def _vectorizer(self, min_df: int) -> TfidfVectorizer | FeatureUnion:
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range), min_df=min_df,
+                                sublinear_tf=True, lowercase=False, max_features=self.max_features, dtype=np.float32)
+        if not self.words:
+            return chars            # the pre-words layout, so older saved models and new ones read alike
+        words = TfidfVectorizer(tokenizer=word_tokens, token_pattern=None, ngram_range=(1, 2), min_df=min_df,
+                                sublinear_tf=True, lowercase=False, max_features=self.max_features, dtype=np.float32)
+        # Each block is L2-normalised on its own, so neither drowns the other; weighting both by
+        # 1/sqrt(2) keeps each row at norm 1 as with characters alone, so C regularises as much.
+        half = 0.5 ** 0.5
+        return FeatureUnion([("chars", chars), ("words", words)], transformer_weights={"chars": half, "words": half})
+
+    def predict_proba(self, texts: Sequence[str], *, normalised: bool = False) -> np.ndarray:
+        """Probabilities, one row per text and one column per class in ``classes_``.
+
+        ``normalised=True`` says the texts are already in ``normalise(t).match`` form (the
+        classifier normalises once for its rules and the model alike).
+        """
         if not hasattr(self, "classifier_"):
             raise InputError("the model is not trained yet")
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        return self.classifier_.predict_proba(self.vectorizer_.transform(self.prepare(texts)))
+        prepared = list(texts) if normalised else self.prepare(texts)
+        return self.classifier_.predict_proba(self.vectorizer_.transform(prepared))
 
     def predict(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """Per text, the predicted labels with their probabilities."""
@@ -175,7 +202,8 @@ class TextModel:
     def to_dict(self) -> dict:
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "classes": list(self.classes_),
                 "multilabel": self.multilabel_, "threshold": self.threshold, "ngram_range": list(self.ngram_range),
-                "min_df": self.min_df, "C": self.C, "max_features": self.max_features, "examples": self.examples_,
+                "min_df": self.min_df, "C": self.C, "max_features": self.max_features, "words": self.words,
+                "examples": self.examples_,
                 "sklearn": sklearn.__version__}
 
     def save(self, folder: str | Path) -> Path:
@@ -245,9 +273,13 @@ class TextModel:
         if _sklearn_series(meta.get("sklearn", "")) != _sklearn_series(sklearn.__version__):
             raise InputError(f"{folder} was trained with scikit-learn {meta.get('sklearn')}, this is "
                              f"{sklearn.__version__}; retrain it with `defectradar model train`")
+        if meta.get("format_version", 1) > FORMAT_VERSION:
+            raise InputError(f"{folder} was saved by a newer defectradar (model format "
+                             f"{meta.get('format_version')}); upgrade defectradar or retrain the model")
         parts = joblib.load(folder / "model.joblib")
+        # Models saved before word features existed have no "words" key: character n-grams only.
         model = cls(ngram_range=tuple(meta["ngram_range"]), min_df=meta["min_df"], C=meta["C"],
-                    threshold=meta["threshold"], max_features=meta["max_features"])
+                    threshold=meta["threshold"], max_features=meta["max_features"], words=meta.get("words", False))
         model.vectorizer_, model.classifier_, model.binarizer_ = parts["vectorizer"], parts["classifier"], parts["binarizer"]
         model.classes_ = tuple(meta["classes"])
         model.multilabel_ = meta["multilabel"]

@@ -83,16 +83,30 @@ class FieldMatch:
 
 NO_FIELD = FieldMatch(None, None, "none", False)
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
-_KEPT_RUN = re.compile(r"[^\s\-_]+")
+_SEPARATORS = re.compile(r"([\s\-_]+)")      # one group: split() keeps what it cuts
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
-def _fold_with_positions(text: str) -> tuple[str, list[int]]:
-    """``text`` without spaces/hyphens/underscores, and each kept character's original index."""
-    pieces, positions = [], []
-    for run in _KEPT_RUN.finditer(text):
-        pieces.append(run.group())
-        positions.extend(range(run.start(), run.end()))
-    return "".join(pieces), positions
+def _fold(text: str) -> tuple[str, list[str]]:
+    """``text`` without spaces/hyphens/underscores, and ``text`` split into runs kept and cut
+    (kept, cut, kept, ..., kept), from which :func:`_original_index` maps positions back."""
+    parts = _SEPARATORS.split(text)
+    return ("".join(parts[::2]) if len(parts) > 1 else text), parts
+
+
+def _original_index(index: int, parts: list[str]) -> int:
+    """Where the character at ``index`` of the folded text stands in the original.
+
+    Only the few hits of a text need it, so it is computed per hit rather than as a table of
+    every character's position (building that cost more than the whole alias search)."""
+    offset = 0
+    for n in range(0, len(parts) - 1, 2):
+        kept = len(parts[n])
+        if index < kept:
+            break
+        index -= kept
+        offset += kept + len(parts[n + 1])
+    return offset + index
 
 
 _SUFFIXES = ((r"promax$", ("pm",)), (r"ultra$", ("u",)), (r"plus$", ("+",)))
@@ -107,7 +121,7 @@ def _shorthands(folded: str) -> list[str]:
 
 
 def _latin_or_digit(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+    return ch in _ASCII_ALNUM      # ch.isascii() and ch.isalnum(), as one set lookup
 
 
 class ProductMatcher:
@@ -251,6 +265,16 @@ class ProductMatcher:
 
     def _strength(self, alias: str, product_ids: tuple[str, ...]) -> float:
         """Aliases that carry a brand word or are long are strong evidence; model codes less so."""
+        key = (alias, product_ids)
+        if key not in self._strengths:      # a few hundred aliases: computed once each
+            self._strengths[key] = self._alias_strength(alias, product_ids)
+        return self._strengths[key]
+
+    @cached_property
+    def _strengths(self) -> dict[tuple[str, tuple[str, ...]], float]:
+        return {}
+
+    def _alias_strength(self, alias: str, product_ids: tuple[str, ...]) -> float:
         brands = {self._brand_of[p] for p in product_ids}
         words = [w for b in brands for w in BRAND_WORDS.get(b, (b.lower(),))]
         if any(w in alias for w in words) or len(alias) >= 7:
@@ -261,11 +285,11 @@ class ProductMatcher:
         """Products named in a normalised (``match`` form) text, most confident first."""
         if not match_text:
             return []
-        folded, positions = _fold_with_positions(match_text)
+        folded, parts = _fold(match_text)
         hits = []
         for end_index, (alias, product_ids) in self._automaton.iter(folded):
             start_index = end_index - len(alias) + 1
-            first, last = positions[start_index], positions[end_index]
+            first, last = _original_index(start_index, parts), _original_index(end_index, parts)
             if _latin_or_digit(alias[0]) and first > 0 and _latin_or_digit(match_text[first - 1]):
                 continue
             if _latin_or_digit(alias[-1]) and last + 1 < len(match_text) and _latin_or_digit(match_text[last + 1]):
