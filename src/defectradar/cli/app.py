@@ -10,6 +10,7 @@ from defectradar import __version__
 from defectradar.cli import alerts, demo, ingest, lemons, reliability, remedies, signals, simulate, stats, store, text
 from defectradar.cli.catalog import catalog_app
 from defectradar.cli.common import new_app, out
+from defectradar.cli.known import known_app
 from defectradar.cli.policies import policies_app
 from defectradar.cli.reports import reports_app
 from defectradar.cli.review import review_command
@@ -55,6 +56,7 @@ app.add_typer(remedies.remedies_app, name="remedies")
 app.add_typer(policies_app, name="policies")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(reports_app, name="reports")
+app.add_typer(known_app, name="known-issues")
 offer_csv(app)     # last: --csv FILE on every command that prints a table
 
 

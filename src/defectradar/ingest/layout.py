@@ -24,7 +24,8 @@ _SENTENCE = re.compile(r"[。！？!?，]|\w\.\s+\w")
 _BLANK_NAME = re.compile(r"^column_\d+$")
 
 # The kinds of file ingest reads, for messages (`ingest --help` and formats.md say more).
-_KINDS = ("csv", "jsonl", "parquet", "xlsx", "service-records", "sales", "weibo", "nhtsa")
+_KINDS = ("csv", "jsonl", "parquet", "xlsx", "service-records", "sales", "weibo", "nhtsa", "nhtsa-recalls",
+          "announcements")
 
 
 def datalike(cell: str) -> bool:

@@ -21,8 +21,10 @@ from pathlib import Path
 from queue import Full, Queue
 from typing import Callable, Iterator
 
+import defectradar.ingest.announcements  # noqa: F401
 import defectradar.ingest.generic  # noqa: F401 - registers the built-in formats
 import defectradar.ingest.nhtsa  # noqa: F401
+import defectradar.ingest.nhtsa_recalls  # noqa: F401
 import defectradar.ingest.weibo  # noqa: F401
 from defectradar.domain.catalog import Catalog, load_catalog
 from defectradar.errors import DefectRadarError, IngestAccountingError, InputError, UnreadableFileError
@@ -404,7 +406,8 @@ class prefetch:
 
 def _write_batch(con, ctx: IngestContext, fmt, run: writer.RunRecord, batch: RawBatch,
                  normalised: Normalised, result: IngestResult) -> None:
-    primary = {"reports": "reports", "service_events": "service_events", "sales": "sales"}[fmt.target]
+    primary = {"reports": "reports", "service_events": "service_events", "sales": "sales", "recalls": "recalls",
+               "announcements": "announcements"}[fmt.target]
     tables = {name: scrub_free_columns(rows, ctx.pseudonymiser) for name, rows in normalised.tables.items()}
     if batch.embedded:
         # Originals found inside reposts: stored when new, never rows of the file, and one we

@@ -30,6 +30,8 @@ KEYS = {
     "sales": "sales_id",
     "quarantine": "quarantine_id",
     "label_events": "label_event_id",
+    "recalls": "recall_id",
+    "announcements": "announcement_id",
 }
 ROW = "_row"
 
@@ -220,6 +222,8 @@ _UNDO_DELETES = (
     ("service_events", "ingest_run = $run"),
     ("devices", "ingest_run = $run"),
     ("sales", "ingest_run = $run"),
+    ("recalls", "ingest_run = $run"),
+    ("announcements", "ingest_run = $run"),
     ("quarantine", "ingest_run = $run"),
 )
 
