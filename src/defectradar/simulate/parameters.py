@@ -143,6 +143,37 @@ DEFECTS: tuple[InjectedDefect, ...] = (
                    "Snapdragon 888 runs hot; mostly complaints, many visits find no fault"),
 )
 
+
+
+@dataclass(frozen=True)
+class UnnamedDefect:
+    """A defect whose complaints use words no rule of the taxonomy knows: a new failure mode.
+
+    Units of ``product_id`` sold on or after ``hazard_start`` are affected with probability
+    ``affected_share``; an affected unit shows the fault at ``Weibull(shape, scale_days)`` days
+    of age, and its owner posts about it once with probability ``post_probability`` (within
+    ``POST_DELAY_DAYS``).  The phone keeps working, so nobody takes it to a service centre: the
+    defect lives in posts only.  Its phrases are ``UNNAMED_SYMPTOMS_*[defect_id]``; the truth of
+    those posts lists no failure mode and names the defect (``unnamed_defect``).
+    """
+
+    defect_id: str
+    product_id: str
+    hazard_start: date
+    affected_share: float
+    shape: float
+    scale_days: float
+    post_probability: float
+    description: str
+
+
+UNNAMED_DEFECTS: tuple[UnnamedDefect, ...] = (
+    # A new back-cover adhesive from April 2022 smells (胶水味, "glue smell"); the taxonomy has no
+    # odour mode, so rules give these posts no mode: the emerging-term detector's test case.
+    UnnamedDefect("x12-odour", "xiaomi-12", date(2022, 4, 1), 0.5, 1.5, 45.0, 0.04,
+                  "a new back-cover adhesive gives off a pungent glue smell; the phone works, owners complain"),
+)
+
 # --- service -------------------------------------------------------------------------------
 # Share of failures whose owner takes the phone to a service centre (dead Wi-Fi or a dead board
 # sends nearly everyone; a warm phone or a laggy system often does not).

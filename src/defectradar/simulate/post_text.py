@@ -57,13 +57,17 @@ class Draft:
     data_loss: bool = False
     identifiers: list[str] = field(default_factory=list)
     names_product: bool = True         # False: only the posting client can tell the phone
+    unnamed_defect: str | None = None  # the post describes this defect of UNNAMED_DEFECTS
 
     def truth(self) -> dict:
         modes = list(dict.fromkeys(self.modes))
         kinds = list(dict.fromkeys(self.identifiers))
-        return {"product_id": self.product_id, "failure_modes": modes, "is_owner": self.is_owner,
-                "repeat_repairs": self.repeat_repairs, "data_loss": self.data_loss, "lang": self.lang,
-                "identifiers": kinds}
+        truth = {"product_id": self.product_id, "failure_modes": modes, "is_owner": self.is_owner,
+                 "repeat_repairs": self.repeat_repairs, "data_loss": self.data_loss, "lang": self.lang,
+                 "identifiers": kinds}
+        if self.unnamed_defect is not None:      # only then: other posts' truth stays as it was
+            truth["unnamed_defect"] = self.unnamed_defect
+        return truth
 
     def plain_text(self) -> str:
         return "".join(piece_text(kind, value) for kind, value in self.pieces)
@@ -199,10 +203,14 @@ def _complaint_tags(c: Complaint, modes: list[str], rng: np.random.Generator, br
     return tags
 
 
-def compose_complaint(c: Complaint, rng: np.random.Generator) -> Draft:
-    """An owner's post about a failure, in the owner's language, with its truth."""
+def compose_complaint(c: Complaint, rng: np.random.Generator, symptoms: tuple[dict, dict] | None = None) -> Draft:
+    """An owner's post about a failure, in the owner's language, with its truth.
+
+    ``symptoms`` replaces the phrase banks (Chinese, English) keyed by ``c.mode``: an unnamed
+    defect's own words (its posts have no ``other_modes``).
+    """
     en = c.english
-    bank = SYMPTOMS_EN if en else SYMPTOMS_ZH
+    bank = (symptoms[1] if en else symptoms[0]) if symptoms else (SYMPTOMS_EN if en else SYMPTOMS_ZH)
     brand = c.product.brand if en else brand_zh(c.product)
     symptom, extra = clause_modes(pick(rng, bank[c.mode]))
     modes = [c.mode, *extra]

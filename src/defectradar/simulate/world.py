@@ -34,13 +34,16 @@ from defectradar.simulate.parameters import (
     PRODUCT_PLANS,
     REGIONS,
     REPAIR_ONLY_FROM,
+    UNNAMED_DEFECTS,
 )
 from defectradar.simulate.sales_plan import SalesMonth, plan_sales
+from defectradar.simulate.unnamed_defects import write_unnamed_defect
 from defectradar.simulate.weibo_posts import PostFactory, write_background, write_burst
 from defectradar.simulate.world_files import WorldFiles
 
 STREAM_BACKGROUND = 3
 STREAM_BURST = 4
+STREAM_UNNAMED = 5
 
 
 @dataclass
@@ -141,7 +144,8 @@ def _readme(seed: int, scale: float, counts: dict[str, int]) -> str:
         f"seed {seed} and scale {scale}: {counts['devices_sold']:,} phones of {counts['products']} models sold in "
         "eight Chinese provinces from their launch to the end of 2022, each failing by known Weibull hazards, "
         "with a Wi-Fi defect and a motherboard defect injected into the Mi 11 series (a mild screen burn-in on "
-        "the 11 Ultra and overheating on the Mi 11), after-sales visits that follow Xiaomi's dated policies "
+        "the 11 Ultra and overheating on the Mi 11; a glue smell on the Xiaomi 12 from April 2022 that no "
+        "failure-mode rule names, seen in posts only), after-sales visits that follow Xiaomi's dated policies "
         "(board repair, exchange from 2021-08-06, board repair only from 2022-09-15) and China's "
         f"three-guarantees elsewhere, and {counts['posts']:,} Weibo posts (owners' complaints, background chatter, "
         f"and a viral burst around 2022-09-21). Files: `sales.csv` (units per model, month, province and "
@@ -221,6 +225,13 @@ def simulate_world(out_dir, seed: int = 2021, scale: float = 1.0, progress=None)
             progress.update(len(products) + 1, rows=sold)
         burst = write_burst(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM_BURST,))),
                             factory, scale)
+        by_id = {p.product_id: p for p in products}
+        unnamed = []          # last, from streams of their own: every post before is unchanged
+        for i, d in enumerate(UNNAMED_DEFECTS):
+            if d.product_id in by_id:
+                rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM_UNNAMED, i)))
+                unnamed.append(write_unnamed_defect(rng, factory, d, by_id[d.product_id], PRODUCT_PLANS[d.product_id],
+                                                    plans[d.product_id], product_number(d.product_id), seed))
         if progress is not None:
             progress.update(len(products) + 2, rows=sold)
         counts = {"products": len(products), "devices_sold": sold, "replacement_units": replaced,
@@ -236,6 +247,7 @@ def simulate_world(out_dir, seed: int = 2021, scale: float = 1.0, progress=None)
                 "trigger": f"repair-only policy from {REPAIR_ONLY_FROM.isoformat()}",
                 "start": BURST_START.isoformat(), "peak": BURST_PEAK.isoformat(), "end": BURST_END.isoformat(),
                 "non_owner_posts": burst["posts"], "reposts": burst["reposts"], "media_posts": burst["media"]}],
+            "unnamed_defects": unnamed,
             "failures_by_mode": {mode: int(n) for mode, n in zip(MODES, failures)},
             "counts": counts,
         }

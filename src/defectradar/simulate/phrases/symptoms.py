@@ -155,3 +155,23 @@ def clause_modes(entry) -> tuple[str, tuple[str, ...]]:
     if isinstance(entry, tuple):
         return entry[0], entry[1]
     return entry, ()
+
+
+# How owners describe the defects of ``parameters.UNNAMED_DEFECTS``, by defect id: words that no
+# rule of the built-in taxonomy knows (tests/simulate check that the rules give them no mode).
+UNNAMED_SYMPTOMS_ZH: dict[str, tuple] = {
+    "x12-odour": (
+        "后盖一股刺鼻的胶水味", "机身有股胶水味，熏得头疼", "拆开包装就是一股刺鼻的胶水味", "有股怪味，闻着像胶水",
+        "胶水味越来越重", "拿在手里全是胶水味", "打游戏的时候胶水味更大了", "胶水味散不掉，放了两个星期还有",
+        "晚上放枕边被胶水味熏醒", "一股化学品的味道，刺鼻", "闻着刺鼻，像劣质胶水", "胶水味熏得眼睛疼",
+        "手机壳拿掉一闻，全是胶水味", "玩一会儿胶水味就出来了",
+    ),
+}
+UNNAMED_SYMPTOMS_EN: dict[str, tuple] = {
+    "x12-odour": (
+        "the back smells strongly of glue", "there's a strong glue smell coming from the back",
+        "it gives off a chemical glue smell", "the glue smell gives me a headache",
+        "it smells like cheap glue, even after two weeks", "the glue smell gets worse when gaming",
+        "a nasty chemical smell from the phone", "the glue smell won't go away", "it reeks of glue",
+    ),
+}
