@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -72,8 +74,18 @@ def spike_store(store):
     return store
 
 
+# These tests are about alerts and GLR's evidence, written when the scan's default was Poisson GLR
+# at a fixed c_arl 6 with a floor of 2; the config keeps that (the calibrated default has tests of
+# its own in tests/signals/test_scan_calibration.py).
+GLR_CONFIG = Path(tempfile.mkdtemp(prefix="alerts-cli-")) / "glr.yaml"
+GLR_CONFIG.write_text("methods: [glr-poisson]\ncalibrate_thresholds: false\nmin_last: 2\nemerging_terms: false\n"
+                      "known_issues: false\n",
+                      encoding="utf-8")
+
+
 def _run(store, *args):
-    return runner.invoke(app, [*map(str, args), "--db", store.path], env={"COLUMNS": "250"})
+    extra = ["--config", str(GLR_CONFIG)] if list(args[:2]) == ["signals", "scan"] else []
+    return runner.invoke(app, [*map(str, args), *extra, "--db", store.path], env={"COLUMNS": "250"})
 
 
 def _json(result):

@@ -55,7 +55,7 @@ def test_scans_keep_one_alert_per_signal(world):
     raised = {(s.product_id, s.failure_mode) for s in first.signals}
     assert ("xiaomi-11", "wifi") in raised                          # 6 weeks after the onset of 2021-02-17
     wifi = next(s for s in first.signals if (s.product_id, s.failure_mode, s.method)
-                == ("xiaomi-11", "wifi", "glr-poisson"))
+                == ("xiaomi-11", "wifi", "nb-excess"))
     assert wifi.evidence["baseline"] == "exposure" and wifi.evidence["count"] > wifi.evidence["expected"]
     assert wifi.evidence["rate_per_10k_units"] == pytest.approx(
         wifi.evidence["count"] / wifi.evidence["units_in_service"] * 1e4, rel=1e-3)
@@ -187,7 +187,8 @@ def test_scan_config_file(tmp_path):
 
 def test_scan_by_product_and_by_mode(world, tmp_path):
     path = tmp_path / "scopes.yaml"
-    path.write_text("scopes: [product, mode]\ndisproportionality: false\ntables: [service_events]\n", encoding="utf-8")
+    path.write_text("scopes: [product, mode]\ndisproportionality: false\ntables: [service_events]\n"
+                    "methods: [glr-poisson]\ncalibrate_thresholds: false\n", encoding="utf-8")
     result = scan(world["store"], "2021-04-04", load_scan_config(path))
     scopes = {(s.scope, s.product_id is None, s.failure_mode is None) for s in result.signals}
     assert scopes <= {("product", False, True), ("mode", True, False)}

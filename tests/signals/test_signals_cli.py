@@ -40,9 +40,11 @@ def test_series_json_has_the_documented_fields(salmonella_frame, tmp_path):
                      "--start", "2011-01-03", "--alpha", "0.01", "--param", "baseline=10", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"method", "params", "periods"}
+    assert set(data) == {"method", "params", "periods", "evidence_floor"}
+    assert data["evidence_floor"] == 3           # the scan's floor for weekly series: 10 a month, pro rata
     assert data["method"] == "ears-c3" and data["params"]["alpha"] == 0.01 and data["params"]["baseline"] == 10
-    assert all(set(p) == {"period", "count", "expected", "threshold", "alarm"} for p in data["periods"])
+    assert all(set(p) == {"period", "count", "expected", "threshold", "alarm", "meets_floor"} for p in data["periods"])
+    assert all(p["meets_floor"] == (p["count"] >= 3) for p in data["periods"])
     assert data["periods"][0]["period"] == "2011-01-03" and len(data["periods"]) == 105
     # The same numbers as the library on the same series (R agreement is in test_ears.py).
     series = series_from_frame(salmonella_frame, "weeks.csv", "week", "n_cases")

@@ -23,22 +23,25 @@ AlertArg = Annotated[str, typer.Argument(help="Alert id (or a unique prefix).", 
 def alerts_list(db: DbOption = None, json_: JsonOption = False,
                 status: Annotated[Optional[str], typer.Option(help="new, acknowledged, investigating, closed, or "
                                                               "open (every status but closed).")] = None,
-                limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
-    """Alerts, open ones first, newest evidence first."""
+                limit: Annotated[int, typer.Option(min=1)] = 100,
+                top: Annotated[Optional[int], typer.Option("--top", min=1, help="Only the K strongest alerts (by "
+                                                           "score), e.g. --top 10.", show_default=False)] = None
+                ) -> None:
+    """Alerts, open ones first, strongest first (score: RR05 or EB05, the lower 5% bound of the rate ratio)."""
     with open_store(db).reader() as con:
-        rows = list_alerts(con, status, limit)
+        rows = list_alerts(con, status, min(limit, top) if top else limit)
     if json_:
         print_json(json_safe(rows))
         return
     if not rows:
         out.print("no alerts" + (f" with status {status}" if status else ""))
         return
-    table = Table("alert", "status", "product", "mode", "source", "first seen", "last seen",
-                  "latest evidence (statistic vs its threshold)", title="alerts")
-    for r in rows:
+    table = Table("rank", "score", "alert", "status", "product", "mode", "source", "first seen", "last seen",
+                  "latest evidence (statistic vs its threshold)", title="alerts, strongest first")
+    for rank, r in enumerate(rows, 1):
         evidence = r["latest_evidence"] or [_legacy(r)]
         shown = "\n".join(f"{e['method']}: {_rule_text(e, brief=True)}" for e in reversed(evidence))
-        table.add_row(r["alert_id"][:10], r["status"], Text(r["product_id"] or "(all)"),
+        table.add_row(str(rank), sig3(r.get("score")), r["alert_id"][:10], r["status"], Text(r["product_id"] or "(all)"),
                       Text(r["failure_mode"] or "(all)"), r["source"], str(r["first_seen"]), str(r["last_seen"]),
                       Text(shown))
     out.print(table)

@@ -27,7 +27,10 @@ from defectradar.signals.base import json_safe, sig3
 signals_app = new_app("Detect emerging defects: scan the store, or run one method on a file.")
 FileArg = Annotated[Path, typer.Argument(help="CSV or Parquet file.", show_default=False, dir_okay=False)]
 EXIT_NOTHING_SCANNED = 4    # signals scan: no series and no table could be scanned (not "nothing found")
-METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "farrington", "glr-poisson", "glr-nb", "bursts")
+METHODS = ("nb-excess", "ears-c1", "ears-c2", "ears-c3", "cusum", "farrington", "glr-poisson", "glr-nb", "bursts")
+BudgetOption = Annotated[Optional[float], typer.Option(
+    "--false-alarms-per-year", min=0.0001, help="False alarms per series-year you accept (default 0.1): sets the "
+    "threshold of the default detector, nb-excess.", show_default=False)]
 
 
 def _fmt(value, digits: int = 2) -> str:
@@ -46,9 +49,14 @@ def signals_scan(
     count: Annotated[Optional[str], typer.Option(
         "--count", help="Which failure modes a complaint counts for: failures (default: it broke) or all "
         "(complaints too: works, worse than expected); see docs/labelling.md.", show_default=False)] = None,
+    false_alarms_per_year: BudgetOption = None,
+    by: Annotated[Optional[str], typer.Option(
+        "--by", help="Count series by: mode (failure modes, default), label (a custom model's labels: the modes of "
+        "a store classified with --model) or component (the source's own coding, e.g. NHTSA components).",
+        show_default=False)] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Run every configured detector over the store and raise or update alerts."""
+    """Run every configured detector over the store and raise or update alerts, strongest first."""
     from dataclasses import replace
 
     from defectradar.signals.scan import load_scan_config, scan
@@ -56,6 +64,10 @@ def signals_scan(
     scan_config = load_scan_config(config, methods=tuple(method) if method else None)
     if count is not None:
         scan_config = replace(scan_config, count=count)       # validated by ScanConfig
+    if false_alarms_per_year is not None:
+        scan_config = replace(scan_config, false_alarms_per_year=false_alarms_per_year)
+    if by is not None:
+        scan_config = replace(scan_config, by=by)          # validated by ScanConfig
     result = scan(open_store(db), as_of, scan_config, progress=RichProgress(unit="steps"))
     if json_:
         print_json(json_safe(result.to_dict()))
@@ -77,12 +89,25 @@ def _print_scan(result) -> None:
     out.print(f"scanned {result.series_scanned:,} series{disprop} as of {result.as_of}: {len(result.signals)} signals; "
               f"alerts raised {len(result.raised)}, updated {len(result.updated)}, reopened {len(result.reopened)}, "
               f"unchanged {len(result.unchanged)}")
+    cal = result.calibration
+    if cal:
+        out.print(f"false-alarm budget {sig3(cal['false_alarms_per_year'])} per series-year over "
+                  f"{sig3(cal['series_years'])} series-years: about {sig3(cal['implied_false_alarms'])} false alarms "
+                  f"expected; an alarm needs >= {cal['min_count']} events from >= {cal['min_authors']} authors")
+        for name, info in cal["methods"].items():
+            threshold = info["threshold"]
+            if "by_level" in threshold:
+                levels = ", ".join(f"{sig3(v)} at {level}/period" for level, v in threshold["by_level"].items())
+                out.print(f"  {name}: {threshold['statistic']} {levels} (from the budget)")
+            else:
+                out.print(f"  {name}: {threshold['statistic']} >= {sig3(threshold['value'])}"
+                          + (" (from the budget)" if info["calibrated"] else f" ({info.get('note', 'fixed')})"))
     if not result.signals:
         return
-    table = Table("product", "mode", "source", "method", "period", "observed", "expected", "statistic vs its threshold",
-                  title="signals")
+    table = Table("rank", "score", "product", "mode", "source", "method", "period", "observed", "expected",
+                  "statistic vs its threshold", title="signals, strongest first (score: RR05 or EB05)")
     meanings: dict[str, str] = {}
-    for s in sorted(result.signals, key=lambda s: (s.product_id or "", s.failure_mode or "", s.method)):
+    for rank, s in enumerate(result.signals, 1):
         rule = AlarmRule(**s.evidence["rule"]) if isinstance(s.evidence.get("rule"), dict) else None
         shown = rule.describe(s.statistic, meaning=False) if rule else \
             f"{sig3(s.statistic)} (threshold {sig3(s.threshold)})"
@@ -90,13 +115,19 @@ def _print_scan(result) -> None:
             meanings[rule.statistic] = rule.meaning
         # Disproportionality counts every report up to the scan's date, not one period's.
         period = f"all to {result.as_of}" if s.method == "disproportionality" else str(s.period)
-        table.add_row(Text(s.product_id or "(all)"), Text(s.failure_mode or "(all)"), s.source, s.method,
+        table.add_row(str(rank), sig3(s.evidence.get("score")), Text(s.product_id or "(all)"),
+                      Text(s.failure_mode or "(all)"), s.source, s.method,
                       period, sig3(s.evidence.get("count", s.evidence.get("n"))),
                       sig3(s.evidence.get("expected")), shown)
     out.print(table)
     for name, meaning in sorted(meanings.items()):      # once per statistic, not in every row
         out.print(Text(f"{name}: {meaning}"))
     out.print("see them with [bold]defectradar alerts list[/]")
+    if result.known:
+        out.print(Text(f"{len(result.known)} signal(s) follow a known issue and raised no alert: " + "; ".join(
+            f"{s.product_id or '(all)'}/{s.failure_mode or '(all)'} after "
+            f"{s.evidence['known_issue'].get('reference', '?')} ({s.evidence['known_issue'].get('since', '?')})"
+            for s in result.known[:5]) + ("; --json lists them all" if len(result.known) > 5 else "")))
 
 
 @signals_app.command("disprop")
@@ -148,7 +179,8 @@ def signals_disprop(
 @signals_app.command("series")
 def signals_series(
     file: FileArg,
-    method: Annotated[str, typer.Option("--method", help=f"One of {', '.join(METHODS)}.", show_default=False)] = ...,
+    method: Annotated[str, typer.Option("--method", help=f"One of {', '.join(METHODS)}. Default: the scan's "
+                                        "default, nb-excess, with the scan's budget.")] = "nb-excess",
     date_col: Annotated[Optional[str], typer.Option("--date-col", help="Column with the period date "
                                                     "(default: date/period/week/month if present).")] = None,
     count_col: Annotated[Optional[str], typer.Option("--count-col", help="Column with the count "
@@ -164,13 +196,27 @@ def signals_series(
                                                    "R surveillance).")] = None,
     param: Annotated[Optional[list[str]], typer.Option("--param", help="name=value, e.g. --param baseline=7 "
                                                        "(repeat).")] = None,
+    false_alarms_per_year: BudgetOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Run one temporal detector on a count series, one row per period, oldest first."""
+    """Run one temporal detector on a count series, one row per period, oldest first.
+
+    Without --method this is what `signals scan` does to each series: nb-excess, its threshold
+    from the false-alarm budget, its prior said in the output.
+    """
+    from defectradar.signals.calibrated import METHOD as NB_EXCESS
     from defectradar.signals.registry import detector
+    from defectradar.signals.scan import ScanConfig
     from defectradar.signals.tables import parse_params, read_table, series_from_frame, start_index
 
     params = parse_params(param)
+    if false_alarms_per_year is not None:
+        if method != NB_EXCESS:
+            raise InputError(f"--false-alarms-per-year sets the threshold of {NB_EXCESS}; {method} has a fixed "
+                             "threshold (set it with --param)")
+        params["false_alarms_per_year"] = false_alarms_per_year
+    elif method == NB_EXCESS:
+        params.setdefault("false_alarms_per_year", ScanConfig().false_alarms_per_year)
     det = detector(method, **params)
     if alpha is not None:
         if "alpha" not in det.get_params():
@@ -180,16 +226,28 @@ def signals_series(
     series = series_from_frame(read_table(file), file, date_col, count_col, denominator_col, freq)
     det.fit(series, start=start_index(series, start))
     result = det.to_dict()
+    floor = ScanConfig().floor(series.freq)
+    for p in result["periods"]:
+        p["meets_floor"] = (p["count"] or 0) >= floor
+    result["evidence_floor"] = floor
+    if method == NB_EXCESS:
+        result["prior"] = det.prior_description()
     if json_:
         print_json(result)
         return
     alarms = sum(p["alarm"] for p in result["periods"])
     out.print(f"{method} on {escape(series.name)}: {len(result['periods'])} periods scored, {alarms} alarms; "
-              "params " + ", ".join(f"{k}={v}" for k, v in result["params"].items()))
-    grid = Table("period", "count", "expected", "threshold", "alarm")
+              "params " + ", ".join(f"{k}={v}" for k, v in result["params"].items() if v is not None))
+    if method == NB_EXCESS:
+        out.print(Text(f"prior: {result['prior']}; threshold from {sig3(det.false_alarms_per_year)} false alarms per "
+                       f"series-year (level {sig3(det.alpha_)} per period)"))
+    extra = ("rr05", "span_periods") if method == NB_EXCESS else ()
+    grid = Table("period", "count", "expected", "threshold", *extra, "alarm")
     for p in result["periods"]:
+        flag = ("[bold red]ALARM[/]" if p["meets_floor"] else f"alarm (below the scan's floor of {floor})") \
+            if p["alarm"] else ""
         grid.add_row(p["period"], _fmt(p["count"]), _fmt(p["expected"]), _fmt(p["threshold"]),
-                     "[bold red]ALARM[/]" if p["alarm"] else "")
+                     *[_fmt(p.get(k)) for k in extra], flag)
     out.print(grid)
 
 

@@ -97,6 +97,15 @@ def _period_end(start: date, freq: str) -> date:
 
 TABLES = ("reports", "service_events")
 COUNTS = ("failures", "all")      # which kinds of failure mode a report counts for (docs/labelling.md)
+# What a "mode" series is counted by: the failure modes (the classifier's, or a custom model's
+# labels: "label" names them so), or the source's own coding (NHTSA components, top level).
+DIMENSIONS = ("mode", "label", "component")
+# A report's components as ids, as text.subject.source_modes makes them: a label holding several
+# joined by "," without a space counts as several; the part before ":" is the top level.
+COMPONENT_MODES = ("list_distinct(list_filter(list_transform(flatten(list_transform(coalesce(components, "
+                   "CAST([] AS VARCHAR[])), lambda c: string_split(replace(c, ', ', chr(31)), ','))), "
+                   "lambda p: trim(regexp_replace(lower(replace(split_part(p, ':', 1), chr(31), ', ')), "
+                   "'[^a-z0-9]+', '-', 'g'), '-')), lambda m: m <> ''))")
 
 # A report's modes of kind "complaint" (works, worse than expected) are left out when only
 # failures count; reports labelled before kinds existed (NULL) count every mode as a failure.
@@ -111,7 +120,7 @@ def failures_view(con) -> str:
     return "reports_failures"
 
 
-def _events_table(con, table: str, count: str = "failures"):
+def _events_table(con, table: str, count: str = "failures", dimension: str = "mode"):
     """The rows to count, with the columns of ``reports_labelled`` that counting needs.
 
     ``service_events`` counts repair-type visits (not inspections, which find no fault) under
@@ -124,7 +133,13 @@ def _events_table(con, table: str, count: str = "failures"):
         raise InputError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
     if count not in COUNTS:
         raise InputError(f"count must be one of {', '.join(COUNTS)}, not {count!r}")
+    if dimension not in DIMENSIONS:
+        raise InputError(f"--by must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
     b = backend(con)
+    if table == "reports" and dimension == "component":
+        con.execute("CREATE OR REPLACE TEMP VIEW reports_by_component AS SELECT * REPLACE "
+                    f"({COMPONENT_MODES} AS failure_modes) FROM reports_labelled")
+        return b.table("reports_by_component")
     if table == "reports":
         return b.table("reports_labelled") if count == "all" else b.table(failures_view(con))
     e = b.table("service_events")
@@ -137,7 +152,7 @@ def _events_table(con, table: str, count: str = "failures"):
 
 def report_counts(con, freq: str = "week", by: Iterable[str] = ("product",), as_of=None, start=None,
                   product: str | None = None, mode: str | None = None, source: str | None = None,
-                  table: str = "reports", count: str = "failures"):
+                  table: str = "reports", count: str = "failures", dimension: str = "mode"):
     """The Ibis expression behind :func:`report_series`: distinct reports per group and period.
 
     Columns: the group columns, ``period`` (date of the period start) and ``reports``.
@@ -149,7 +164,7 @@ def report_counts(con, freq: str = "week", by: Iterable[str] = ("product",), as_
     _check_freq(freq)
     columns = _group_columns(by)
     as_of, start = as_date(as_of, "as_of"), as_date(start, "start")
-    t = _events_table(con, table, count)
+    t = _events_table(con, table, count, dimension)
     t = t.filter(t.created_at.notnull())
     if as_of is not None:
         t = t.filter(t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time())))
@@ -171,7 +186,8 @@ def report_counts(con, freq: str = "week", by: Iterable[str] = ("product",), as_
     return t.group_by([*columns, "period"]).aggregate(reports=t.report_id.nunique())
 
 
-def event_coverage(con, table: str = "reports", as_of=None, top: int = 3, count: str = "failures") -> dict:
+def event_coverage(con, table: str = "reports", as_of=None, top: int = 3, count: str = "failures",
+                   dimension: str = "mode") -> dict:
     """What a count series can use of ``table`` up to ``as_of``: rows, and rows it must leave out.
 
     Returns ``rows`` (dated up to ``as_of``, or undated), ``undated``, ``no_product``,
@@ -182,7 +198,7 @@ def event_coverage(con, table: str = "reports", as_of=None, top: int = 3, count:
     import ibis
 
     as_of = as_date(as_of, "as_of")
-    t = _events_table(con, table, count)
+    t = _events_table(con, table, count, dimension)
     if table == "service_events":
         e = backend(con).table("service_events")
         e = e.filter(e.action != "inspect")
@@ -210,7 +226,8 @@ def event_coverage(con, table: str = "reports", as_of=None, top: int = 3, count:
 
 def report_series(con, freq: str = "week", by: Iterable[str] = ("product",), as_of=None, start=None,
                   product: str | None = None, mode: str | None = None,
-                  source: str | None = None, table: str = "reports", count: str = "failures") -> pd.DataFrame:
+                  source: str | None = None, table: str = "reports", count: str = "failures",
+                  dimension: str = "mode") -> pd.DataFrame:
     """Distinct reports per period and group, zero-filled over one calendar.
 
     Parameters
@@ -243,7 +260,7 @@ def report_series(con, freq: str = "week", by: Iterable[str] = ("product",), as_
     columns = _group_columns(by)
     as_of_day, start_day = as_date(as_of, "as_of"), as_date(start, "start")
     counts = report_counts(con, freq, by, as_of_day, start_day, product, mode, source, table,
-                           count=count).to_pyarrow().to_pandas()
+                           count=count, dimension=dimension).to_pyarrow().to_pandas()
     out_columns = [*columns, "period", "reports"]
     if counts.empty and (as_of_day is None or start_day is None or columns):
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "reports" else object) for c in out_columns})
@@ -342,8 +359,8 @@ def exposure_series(con, product: str, freq: str = "week", as_of=None, service_m
 
 def series_for_store(con, freq: str = "week", by: Iterable[str] = ("product",), as_of=None, start=None,
                      product: str | None = None, mode: str | None = None, source: str | None = None,
-                     service_months: int = 24, table: str = "reports", count: str = "failures"
-                     ) -> dict[tuple, CountSeries]:
+                     service_months: int = 24, table: str = "reports", count: str = "failures",
+                     dimension: str = "mode") -> dict[tuple, CountSeries]:
     """Report counts per group as :class:`CountSeries`, with exposure where it is known.
 
     Keys are tuples of the group values in the order of ``by`` (``()`` for the total).  When
@@ -359,7 +376,8 @@ def series_for_store(con, freq: str = "week", by: Iterable[str] = ("product",), 
     """
     columns = _group_columns(by)
     as_of_day = as_date(as_of, "as_of")
-    counted = report_series(con, freq, by, as_of, start, product, mode, source, table, count=count)
+    counted = report_series(con, freq, by, as_of, start, product, mode, source, table, count=count,
+                            dimension=dimension)
     if counted.empty:
         return {}
     groups = counted.groupby(columns, sort=True) if columns else [((), counted)]

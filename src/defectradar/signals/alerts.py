@@ -45,7 +45,7 @@ def alert_id(scope: str, source: str, product_id: str | None, failure_mode: str 
 class Signal:
     """One detector firing for one series, as of one scan."""
 
-    scope: str                    # product_mode | product | mode
+    scope: str                    # product_mode | product | mode | product_terms (emerging terms)
     source: str                   # reports | service_events
     product_id: str | None
     failure_mode: str | None
@@ -203,8 +203,17 @@ def transition(store: Store, alert: str, action: str, actor: str, reason: str | 
     return {"alert_id": full_id, "from": current, "to": status, "by": actor, "reason": reason}
 
 
+# Per alert, the largest score (RR05 of a temporal alarm, EB05 of disproportionality) in the
+# evidence of its latest scan: one comparable number to rank alerts by.
+_SCORES = ("SELECT alert_id, max(TRY_CAST(json_extract_string(evidence, '$.score') AS DOUBLE)) AS score FROM ("
+           "  SELECT e.*, max(as_of) OVER (PARTITION BY alert_id) AS latest FROM alert_events e"
+           "  WHERE kind IN ('raised', 'evidence', 'reopened')) WHERE as_of IS NOT DISTINCT FROM latest "
+           "GROUP BY alert_id")
+
+
 def list_alerts(con: duckdb.DuckDBPyConnection, status: str | None = None, limit: int = 100) -> list[dict]:
-    """Alerts, open ones first, newest evidence first.
+    """Alerts, open ones first, then strongest first (``score``: the largest RR05 or EB05 of the
+    latest scan's evidence), then newest evidence first.
 
     ``status`` is one of :data:`STATUSES` or ``"open"`` (every status but closed).  Each row has
     ``first_seen`` (the earliest period any method alarmed), the latest scan's evidence per
@@ -221,9 +230,11 @@ def list_alerts(con: duckdb.DuckDBPyConnection, status: str | None = None, limit
         where, params = "WHERE c.status = ?", [status]
     cursor = con.execute(
         f"SELECT c.alert_id, c.scope, c.source, c.product_id, c.failure_mode, c.status, {_FIRST_SEEN} AS first_seen, "
-        f"c.last_seen, c.last_method, c.last_statistic, c.last_threshold, c.evidence_count FROM alerts_current c "
-        f"LEFT JOIN ({_FIRST_PERIODS.format(where='')}) p USING (alert_id) {where} "
-        f"ORDER BY (c.status = 'closed'), c.last_seen DESC, c.alert_id LIMIT ?", [*params, limit])
+        f"c.last_seen, c.last_method, c.last_statistic, c.last_threshold, c.evidence_count, sc.score FROM alerts_current c "
+        f"LEFT JOIN ({_FIRST_PERIODS.format(where='')}) p USING (alert_id) "
+        f"LEFT JOIN ({_SCORES}) sc USING (alert_id) {where} "
+        f"ORDER BY (c.status = 'closed'), sc.score DESC NULLS LAST, c.last_seen DESC, c.alert_id LIMIT ?",
+        [*params, limit])
     names = [d[0] for d in cursor.description]
     rows = [{k: _plain(v) for k, v in zip(names, row)} for row in cursor.fetchall()]
     latest = _latest_evidence(con, [r["alert_id"] for r in rows])

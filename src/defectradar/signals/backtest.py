@@ -34,7 +34,7 @@ from defectradar.query.series import series_for_store
 from defectradar.signals.base import CountSeries
 from defectradar.signals.exposure import expected_from_exposure, exposure_params, takes_expected
 from defectradar.signals.registry import detector, methods
-from defectradar.signals.scan import THRESHOLD_LAST_METHODS, ScanConfig
+from defectradar.signals.scan import THRESHOLD_LAST_METHODS, ScanConfig, method_params
 from defectradar.store.connect import Store
 
 WORLD_FILES = (("sales", "sales.csv"), ("service-records", "service_records.csv"), ("weibo", "weibo.jsonl"))
@@ -146,7 +146,10 @@ def method_alarms(method: str, params: dict, series: CountSeries, expected: np.n
 
 def score_method(method: str, table: str, all_series: dict[tuple, CountSeries], defects: list[Defect],
                  freq: str, params: dict, min_total: int, min_count: int, horizon_days: int,
-                 expected: dict[tuple, np.ndarray] | None = None, exposure: bool = False) -> MethodScore:
+                 expected: dict[tuple, np.ndarray] | None = None, exposure: bool = False,
+                 series_params=None) -> MethodScore:
+    """Score one method on every series; ``series_params(method, key) -> (params, prior)`` gives
+    per-series parameters (nb-excess borrows from the other series) instead of ``params``."""
     by_series = {(d.product_id, d.mode): d for d in defects}
     step = PERIOD_DAYS[freq]
     delays: dict[str, int | None] = {d.id: None for d in defects if (d.product_id, d.mode) in all_series}
@@ -156,7 +159,8 @@ def score_method(method: str, table: str, all_series: dict[tuple, CountSeries], 
     for key, series in all_series.items():
         if series.counts.sum() < min_total:
             continue
-        run = method_alarms(method, params, series, (expected or {}).get(key), exposure)
+        chosen = series_params(method, key)[0] if series_params else params
+        run = method_alarms(method, chosen, series, (expected or {}).get(key), exposure)
         if run is None:
             continue
         alarms, first = run
@@ -230,9 +234,12 @@ def backtest(world_dir: str | Path, settings: Settings, *, methods_to_run: tuple
         done = 0
         for method, exposure in runs:
             for table, all_series in tables.items():
+                # The pooled dispersion and prior level of nb-excess are fitted on whole series here
+                # (two numbers borrowed across series); a scan as of a date sees only data to it.
                 result.scores.append(score_method(method, table, all_series, defects, freq,
-                                                  config.params.get(method, {}), config.min_total, config.min_last,
-                                                  horizon_days, expected[table], exposure))
+                                                  config.params.get(method, {}), config.min_total, config.floor(freq),
+                                                  horizon_days, expected[table], exposure,
+                                                  method_params(config, all_series)))
                 done += 1
                 if progress:
                     progress.update(done)

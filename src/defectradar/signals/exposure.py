@@ -100,7 +100,7 @@ def first_exposed(expected: np.ndarray) -> int | None:
 DEFAULT_NB_ALPHA = 0.1     # modest overdispersion for glr-nb against the exposure mean (override: alpha)
 
 # The parameter through which each detector takes an in-control mean per scored period.
-MEAN_PARAMETER = {"glr-poisson": "mu0", "glr-nb": "mu0"}
+MEAN_PARAMETER = {"glr-poisson": "mu0", "glr-nb": "mu0", "nb-excess": "mu0"}
 
 
 def takes_expected(method: str) -> bool:

@@ -21,6 +21,7 @@ _BUILTIN = {
     "glr-poisson": "defectradar.signals.glr:GlrPoisson",
     "glr-nb": "defectradar.signals.glr:GlrNegBin",
     "bursts": "defectradar.signals.bursts:KleinbergBursts",
+    "nb-excess": "defectradar.signals.calibrated:NbExcess",
 }
 _REGISTERED: dict[str, Callable[..., TemporalDetector]] = {}
 

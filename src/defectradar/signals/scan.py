@@ -19,6 +19,7 @@ alert per signal across scans.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -31,7 +32,7 @@ from defectradar.errors import InputError
 from defectradar.progress import Progress
 from defectradar.query.series import (
     COUNTS,
-    FAILURES_ONLY,
+    DIMENSIONS,
     event_coverage,
     failures_view,
     period_start,
@@ -40,25 +41,30 @@ from defectradar.query.series import (
 from defectradar.query.stats import backend
 from defectradar.signals.alerts import EB05_MEANING, Signal, record_signals
 from defectradar.signals.base import AlarmRule, CountSeries
+from defectradar.signals.calibrated import DEFAULT_BUDGET, rate_ratio_score
+from defectradar.signals.calibrated import METHOD as NB_EXCESS
+from defectradar.signals.evidence_rules import apply_evidence_rules, attach_reports
 from defectradar.signals.exposure import MEAN_PARAMETER, expected_from_exposure, exposure_params
 from defectradar.signals.registry import detector, methods
+from defectradar.signals.scan_params import calibration_summary, method_params
 from defectradar.signals.signal_rules import SignalRules
 from defectradar.store.connect import Store
 from defectradar.user_files import load_user_yaml, read_user_text
 
-# The back-test (docs/benchmarks.md) picks the default: on repair visits the Poisson GLR against
-# the exposure-based mean (13-week window, threshold 6, tuned on the default world and checked
-# on another seed) keeps false alarms under 1 per 10 series-years and finds the Mi 11 Wi-Fi and
-# motherboard defects within 45 days; EARS, CUSUM and bursts raise 4-40x more false alarms and
-# Farrington needs years of history that a phone does not have.  Each can be switched on.
-DEFAULT_METHODS = ("glr-poisson",)
+# The default is nb-excess (signals/calibrated.py): an overdispersed null fitted per series and
+# pooled across series, with its threshold set from the user's false-alarm budget, scoring short
+# and all-zero histories against a prior from similar series.  On real NHTSA counts the fixed-
+# threshold Poisson GLR raised 10-20x the false alarms of a naive rule (docs/benchmarks.md);
+# GLR, EARS, CUSUM, Farrington and bursts stay available with --method or the config.
+DEFAULT_METHODS = ("nb-excess",)
 DEFAULT_PARAMS = {"glr-poisson": {"window": 13, "c_arl": 6.0}, "glr-nb": {"window": 13, "c_arl": 6.0}}
 EVIDENCE_PERIODS = 12
+PERIOD_DAYS = {"day": 1, "week": 7}
+MIN_EVENTS_PER_30_DAYS = 10       # the evidence floor (ScanConfig.floor), pro rata per period
 # Detectors whose threshold (a search per period) can be limited to the periods a scan reports.
 THRESHOLD_LAST_METHODS = frozenset({"glr-poisson", "glr-nb"})
 ALL = "*"                   # the key part of a series over every product (or every mode)
 SCOPES = {"product_mode": ("product", "mode"), "product": ("product",), "mode": ("mode",)}
-EVIDENCE_REPORTS = 50
 MIN_PAIRS = 3               # disproportionality needs a table of at least this many product x mode pairs
 _TABLE_NAMES = {"reports": "complaints", "service_events": "repair visits"}
 
@@ -73,7 +79,13 @@ class ScanConfig:
     tables: tuple[str, ...] = ("reports", "service_events")
     scopes: tuple[str, ...] = ("product_mode",)   # also "product" (all modes) and "mode" (all products)
     min_total: int = 5           # series with fewer events in all are not scanned
-    min_last: int = 2            # an alarm needs at least this many events in the alarm period
+    min_last: int | None = None  # an alarm needs this many events in its period (None: floor(freq)) ...
+    min_authors: int = 3         # ... from at least this many authors (devices, for repair visits)
+    false_alarms_per_year: float = DEFAULT_BUDGET   # per series: sets every method's threshold
+    calibrate_thresholds: bool = True   # other methods' thresholds from the budget (off: their params' own)
+    by: str = "mode"             # what series are counted by: mode, label (a custom model's) or component
+    emerging_terms: bool = True  # rising phrases no rule knows (signals/emerging_terms.py)
+    known_issues: bool = True    # label follow-ons of recalls, announcements and policies known, not new
     lookback: int = 4            # alarms in this many latest periods are reported (GLR restarts after one)
     exposure: bool = True        # rate-aware means (units in service x others' rate) where sales are known
     exposure_window: int = 26    # periods of the others' (and own) rate behind each expected count
@@ -95,9 +107,32 @@ class ScanConfig:
             raise InputError(f"unknown scopes {', '.join(bad)}; choose from {', '.join(SCOPES)}")
         if self.lookback < 1:
             raise InputError("lookback must be at least 1 period")
+        if not (isinstance(self.false_alarms_per_year, (int, float)) and 0 < self.false_alarms_per_year <= 52):
+            raise InputError(f"false_alarms_per_year must be a number above 0 (e.g. 0.1 per series-year), not "
+                             f"{self.false_alarms_per_year!r}")
+        for name in ("min_last", "min_authors", "min_total"):
+            if name == "min_last" and self.min_last is None:
+                continue
+            if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 1):
+                raise InputError(f"{name} must be a whole number of at least 1, not {getattr(self, name)!r}")
+        if self.by not in DIMENSIONS:
+            raise InputError(f"by must be one of {', '.join(DIMENSIONS)} (failure modes, a custom model's labels, "
+                             f"or the source's components), not {self.by!r}")
         if self.count not in COUNTS:
             raise InputError(f"count must be one of {', '.join(COUNTS)} (failure modes only, or complaints "
                              f"too), not {self.count!r}")
+
+    def floor(self, freq: str | None = None) -> int:
+        """Events an alarm period needs: ``min_last`` when set, else 10 a month pro rata.
+
+        Ten reports a month is the floor of the naive rule NHTSA analysts use (and of the peer in
+        docs/benchmarks.md); per period it is 10 for months, 3 for weeks and 2 for days (never
+        below 2: one report is an anecdote, whatever its surprise).
+        """
+        if self.min_last is not None:
+            return self.min_last
+        days = {"day": 1, "week": 7, "month": 30}[freq or self.freq]
+        return max(2, math.ceil(MIN_EVENTS_PER_30_DAYS * days / 30))
 
 
 def load_scan_config(path: str | Path | None = None, methods: tuple[str, ...] | None = None) -> ScanConfig:
@@ -174,6 +209,8 @@ class ScanResult:
     pairs_scanned: int = 0
     coverage: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    calibration: dict = field(default_factory=dict)
+    known: list[Signal] = field(default_factory=list)     # follow-ons of known issues: not raised
 
     @property
     def nothing_scanned(self) -> bool:
@@ -184,7 +221,7 @@ class ScanResult:
                 "pairs_scanned": self.pairs_scanned, "nothing_scanned": self.nothing_scanned,
                 "signals": [s.to_dict() for s in self.signals], "raised": self.raised, "updated": self.updated,
                 "reopened": self.reopened, "unchanged": self.unchanged, "coverage": self.coverage,
-                "notes": self.notes}
+                "notes": self.notes, "calibration": self.calibration, "known": [s.to_dict() for s in self.known]}
 
 
 def _default_as_of(con) -> date:
@@ -196,7 +233,8 @@ def _scope_series(con, scope: str, table: str, as_of: date, config: ScanConfig) 
     """Series keyed (product, mode) whatever the scope; ``ALL`` stands for every product or mode."""
     by = SCOPES[scope]
     series = series_for_store(con, freq=config.freq, by=by, as_of=as_of, table=table,
-                              service_months=config.service_months, count=config.count)
+                              service_months=config.service_months, count=config.count,
+                              dimension=config.by if table == "reports" else "mode")
     if scope == "product":
         return {(key[0], ALL): s for key, s in series.items()}
     if scope == "mode":
@@ -205,7 +243,9 @@ def _scope_series(con, scope: str, table: str, as_of: date, config: ScanConfig) 
 
 
 def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: ScanConfig,
-                     expected: dict[tuple, np.ndarray] | None = None, scope: str = "product_mode") -> list[Signal]:
+                     expected: dict[tuple, np.ndarray] | None = None, scope: str = "product_mode",
+                     too_short: dict[str, list[int]] | None = None,
+                     thresholds: dict | None = None) -> list[Signal]:
     """Alarms in the last ``lookback`` periods of each series, one per (series, method).
 
     A method that takes an in-control mean (GLR) is run from the product's launch against
@@ -216,13 +256,15 @@ def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: S
     # catch_warnings below, they would outrank its "ignore" and a GLM warning would reach the user.
     import statsmodels.api  # noqa: F401
 
+    too_short = {} if too_short is None else too_short     # method -> [history it needs, series it skipped]
     found = []
+    budget_params = method_params(config, all_series, expected, thresholds)
     for key, series in all_series.items():
         if series.counts.sum() < config.min_total:
             continue
         product_id, mode = (None if k == ALL else k for k in key)
         for method in config.methods:
-            params = config.params.get(method, {})
+            params, prior = budget_params(method, key)
             plan = exposure_params(method, params, (expected or {}).get(key)) if config.exposure else None
             baseline = "exposure" if plan else "history"
             chosen = dict(plan[0] if plan else params)
@@ -231,26 +273,36 @@ def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: S
             det = detector(method, **chosen)
             start = plan[1] if plan else max(len(series) - config.lookback, 0)
             if start < det.min_history():
+                too_short.setdefault(method, [det.min_history(), 0])[1] += 1
                 continue
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")   # GLM fits on sparse history warn; the alarm is what counts
                     det.fit(series, start=start)
             except InputError:
+                too_short.setdefault(method, [det.min_history(), 0])[1] += 1
                 continue                              # e.g. no reference yet: an all-zero history
             offset = len(series) - config.lookback - start   # scored index of the first period that may alarm
-            alarm = det.alarm_ & (series.counts[start:] >= config.min_last)
+            alarm = det.alarm_ & (series.counts[start:] >= config.floor())
             fired = np.flatnonzero(alarm[max(offset, 0):]) + max(offset, 0)
             if fired.size == 0:
                 continue
             i = int(fired[0])              # the first alarm in the window: when it was first visible
             period_index = start + i
             shown = det.get_params()
+            shown.pop("mu0", None) if plan else None
             if plan:
                 shown[MEAN_PARAMETER[method]] = "exposure"      # the per-period means are in the evidence
             # The statistic beside its own limit (GLR vs c_arl, C3 vs z ...); threshold_ is the
             # smallest count that would have alarmed, kept as count_threshold.
             rule = det.alarm_rule()
+            extra = {}
+            if method == NB_EXCESS:
+                rule = AlarmRule(rule.statistic, rule.op, round(det.limit_, 4), rule.meaning)
+                extra = {"false_alarms_per_year": config.false_alarms_per_year,
+                         "false_alarm_level_per_period": det.alpha_,
+                         "tail_probability": _finite(det.tail_[i]), "dispersion": _finite(det.dispersion_[i]),
+                         "prior": "exposure (units in service x the others' rate)" if plan else prior}
             found.append(Signal(
                 scope, table, product_id, mode, method, series.periods[period_index],
                 _finite(det.rule_statistic()[i]), rule.threshold,
@@ -258,6 +310,7 @@ def temporal_signals(all_series: dict[tuple, CountSeries], table: str, config: S
                  "rule": rule.to_dict(), "count_threshold": _finite(det.threshold_[i]),
                  "alarm_periods": [series.periods[start + int(k)].isoformat() for k in fired],
                  "count": float(series.counts[period_index]), "expected": _finite(det.expected_[i]),
+                 **rate_ratio_score(series.counts[period_index], _finite(det.expected_[i])), **extra,
                  **_rates(series, period_index, det.expected_[i]),
                  "series": {"periods": [p.isoformat() for p in series.periods[-EVIDENCE_PERIODS:]],
                             "counts": series.counts[-EVIDENCE_PERIODS:].tolist(),
@@ -285,7 +338,10 @@ def pair_counts(con, as_of: date, count: str = "failures") -> pd.DataFrame:
     """Distinct complaints per (product, mode) with their margins, for disproportionality."""
     import ibis
 
-    t = backend(con).table("reports_labelled" if count == "all" else failures_view(con))
+    if count == "component":             # by: component (the view series_for_store made)
+        t = backend(con).table("reports_by_component")
+    else:
+        t = backend(con).table("reports_labelled" if count == "all" else failures_view(con))
     t = t.filter(t.created_at.notnull() & t.product_id.notnull()
                  & (t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time()))))
     t = t.select(report_id=t.report_id, product=t.product_id, event=t.failure_modes.unnest())
@@ -324,7 +380,7 @@ def disproportionality_signals(con, as_of: date, rules: SignalRules, counts: pd.
         found.append(Signal(
             "product_mode", "reports", row.product, row.event, "disproportionality", week,
             _finite(getattr(row, column)), rule.threshold,
-            {"n": int(row.n), "expected": _finite(row.expected), "prr": _finite(row.prr), "ror": _finite(row.ror),
+            {"n": int(row.n), "score": _finite(row.eb05), "expected": _finite(row.expected), "prr": _finite(row.prr), "ror": _finite(row.ror),
              "ror_lower": _finite(row.ror_lower), "ic025": _finite(row.ic025), "ebgm": _finite(row.ebgm),
              "eb05": _finite(row.eb05), "rule": rule.to_dict(),
              "rules_fired": list(row.rules_fired) if not isinstance(row.rules_fired, str) else row.rules_fired}))
@@ -345,37 +401,6 @@ def disproportionality_rule(rules: SignalRules, fired: list[str]) -> tuple[Alarm
     name = next((r for r in _DISPROPORTIONALITY_RULES if r in fired), None) or rules.enabled[0]
     column, statistic, op, setting, meaning = _DISPROPORTIONALITY_RULES[name]
     return AlarmRule(statistic, op, float(getattr(rules, setting)), meaning), column
-
-
-def _attach_reports(con, signals: list[Signal], freq: str, as_of: date, count: str = "failures") -> None:
-    """The records behind each alarm: ids of the complaints (``reports``) or of the repair
-    visits (``service_events``, pseudonymous event ids) in the alarm period; for
-    disproportionality, the newest complaints naming the product and the mode up to ``as_of``."""
-    sources = {  # table, id, date column, mode filter, extra condition
-        "reports": ("reports_labelled" if count == "all" else f"({FAILURES_ONLY})", "report_id", "created_at",
-                    "list_contains(failure_modes, ?)", "true"),
-        "service_events": ("service_events", "event_id", "date", "failure_mode = ?", "action <> 'inspect'"),
-    }
-    for s in signals:
-        if s.source not in sources:
-            continue
-        table, id_col, day, mode_filter, extra = sources[s.source]
-        order = f"{day}, {id_col}"
-        if s.method == "disproportionality":
-            where, params = [extra, f"{day} < ?"], [as_of + timedelta(days=1)]
-            order = f"{day} DESC, {id_col}"
-        else:
-            end = s.period + (timedelta(days=7) if freq == "week" else timedelta(days=1))
-            where, params = [extra, f"{day} >= ?", f"{day} < ?"], [s.period, end]
-        if s.product_id is not None:
-            where.append("product_id = ?")
-            params.append(s.product_id)
-        if s.failure_mode is not None:
-            where.append(mode_filter)
-            params.append(s.failure_mode)
-        rows = con.execute(f"SELECT {id_col} FROM {table} WHERE {' AND '.join(where)} "
-                           f"ORDER BY {order} LIMIT ?", [*params, EVIDENCE_REPORTS]).fetchall()
-        s.evidence["reports"] = [str(r[0]) for r in rows]
 
 
 def _attach_trends(con, signals: list[Signal], as_of: date) -> None:
@@ -408,6 +433,9 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
         scanned, pairs = 0, 0
         coverage: dict[str, dict] = {}
         empty: list[str] = []
+        too_short: dict[str, list[int]] = {}
+        thresholds: dict[str, dict] = {}
+        series_years = 0.0
         if progress:
             progress.start("scan", len(config.tables) + int(config.disproportionality))
         for step, table in enumerate(config.tables, 1):
@@ -419,31 +447,64 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
                 too_few += sum(1 for t in totals if 0 < t < config.min_total)
                 expected = (expected_from_exposure(series, config.exposure_window, config.prior_events)
                             if config.exposure else None)
-                signals.extend(temporal_signals(series, table, config, expected, scope))
+                signals.extend(temporal_signals(series, table, config, expected, scope, too_short, thresholds))
+                series_years += sum(len(s) for s in series.values() if s.counts.sum() >= config.min_total) \
+                    * PERIOD_DAYS[config.freq] / 365.25
             scanned += in_table
-            coverage[table] = {**event_coverage(con, table, as_of, count=config.count), "series_scanned": in_table,
+            coverage[table] = {**event_coverage(con, table, as_of, count=config.count,
+                                                dimension=config.by if table == "reports" else "mode"),
+                               "series_scanned": in_table,
                                "series_below_min_total": too_few}
             if in_table == 0:
                 empty.extend(_why_nothing(table, coverage[table], config, as_of))
             if progress:
                 progress.update(step)
         if config.disproportionality:
-            counts = pair_counts(con, as_of, config.count)
+            counts = pair_counts(con, as_of, "component" if config.by == "component" else config.count)
             pairs = len(counts) if len(counts) >= MIN_PAIRS else 0
             signals.extend(disproportionality_signals(con, as_of, config.rules, counts))
             if progress:
                 progress.update(len(config.tables) + 1)
-        _attach_reports(con, signals, config.freq, as_of, config.count)
+        rows = "component" if config.by == "component" else config.count
+        signals, weak = apply_evidence_rules(con, signals, config.freq, as_of, rows, config.min_authors)
+        attach_reports(con, signals, config.freq, as_of, rows)
+        if config.emerging_terms and "reports" in config.tables:
+            from defectradar.signals.emerging_terms import emerging_term_signals
+
+            # Words no rule knows, rising for one product: a failure mode nobody has named yet.
+            signals.extend(emerging_term_signals(con, as_of, freq=config.freq, min_authors=config.min_authors))
+        known = _label_known(store, con, signals, as_of) if config.known_issues else []
         _attach_trends(con, signals, as_of)
     # A table with no rows at all (a store of complaints only) is worth a word only when nothing
     # else was scanned either; a table whose rows could not be used always is.
     notes = [n for n in empty if not n.startswith("no ") or (scanned == 0 and pairs == 0)]
+    notes += [f"{method} needs {needs} periods of history and skipped {n:,} series that have less (nb-excess "
+              "scores those from a prior)" for method, (needs, n) in sorted(too_short.items()) if n]
+    if weak:
+        notes.append(f"{len(weak)} alarm(s) kept out: fewer than min_authors={config.min_authors} distinct authors "
+                     "(devices) in the alarm period (" + ", ".join(sorted({f"{s.product_id or '(all)'}/"
+                                                                          f"{s.failure_mode or '(all)'}"
+                                                                          for s in weak})[:5]) + ")")
+    calibration = calibration_summary(config, series_years, thresholds)
+    new = [s for s in signals if s not in known]       # a follow-on of a known issue raises no alert
     with store.writer() as con:
-        recorded = record_signals(con, signals, as_of)
+        recorded = record_signals(con, new, as_of)
     if progress:
         progress.finish()
-    return ScanResult(as_of, scanned, signals, recorded.raised, recorded.updated, recorded.reopened,
-                      recorded.unchanged, pairs, coverage, notes)
+    new.sort(key=lambda s: -(s.evidence.get("score") or 0.0))
+    known.sort(key=lambda s: -(s.evidence.get("score") or 0.0))
+    return ScanResult(as_of, scanned, new, recorded.raised, recorded.updated, recorded.reopened,
+                      recorded.unchanged, pairs, coverage, notes, calibration, known)
+
+
+def _label_known(store: Store, con, signals: list[Signal], as_of: date) -> list[Signal]:
+    """The signals that follow a known issue (a recall, an announcement, a policy) and do not
+    grow beyond what follows it (signals/known.py); they are reported apart, not raised."""
+    from defectradar.remedies.rule_book import load_rule_book
+    from defectradar.signals.known import known_issues, label_known
+
+    issues = known_issues(con, as_of, rule_book=load_rule_book(store.settings.rules_dir))
+    return label_known(signals, issues) if issues else []
 
 
 def _why_nothing(table: str, cov: dict, config: ScanConfig, as_of: date) -> list[str]:
