@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/recall_backtest.py [--data DIR] [--burn-in 6] [--min-count 2] [--json]
+    python benchmarks/recall_backtest.py [--data DIR] [--burn-in 6] [--min-count 2] [--method NAME ...]
+                                         [--start 2023-01] [--no-source] [--json | --markdown]
 
 Data: ``nhtsa-hyundai-kia-recall-backtest`` (see its SOURCE.txt; looked for in ``--data``,
 ``$DEFECTRADAR_SHARED_DATA``, next to the repository, then ``/work/shared/data``): monthly
@@ -37,15 +38,24 @@ Detectors run through :func:`defectradar.signals.registry.detector` on
 Kleinberg's bursts, which sees the whole series, is re-run on the series cut at each month).  Every method starts scoring after
 ``--burn-in`` months (default 6, the baseline's own window) or its ``min_history()``,
 whichever is later; an alarm needs ``--min-count`` complaints in its month (the scan's
-``min_last``).  Farrington's default (5 years of history) cannot score 48 months, so two monthly
+floor for a month).  Farrington's default (5 years of history) cannot score 48 months, so two monthly
 variants with shorter reference periods are run as well.
+
+**The scan's defaults against the naive rule** (issue 15; ``recall_scoring.py``, the same scoring
+as ``recall_backtest_vehicles.py``): the scan's own methods (``ScanConfig().methods``, with the
+parameters and cross-series calibration a scan gives them) and, for comparison, glr-poisson,
+ears-c3 and bursts (``--method`` chooses), each deciding month t as a monthly scan would, from a
+fit on the months up to t; every method looks at the same model-months (from ``--start``,
+2023-01: the first month with the naive rule's 6 months of history in the file) and an alarm
+needs the scan's floor of complaints for a month.  A unit is (campaign, model); recalls of any component
+count, as in the source (the complaints are electrical/software only, so the series is the model).
+``--no-source`` skips the source's tables above.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 import warnings
@@ -59,6 +69,12 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from recall_scoring import Panel, default_jobs, evidence_floor, markdown, run_all  # noqa: E402
+from recall_scoring import data_folder as shared_folder  # noqa: E402
+from recall_scoring import render as render_scan  # noqa: E402
+
 FOLDER = "nhtsa-hyundai-kia-recall-backtest"
 REPO = Path(__file__).resolve().parents[1]
 LOOKBACK = 12                 # months before the recall month in which an alarm counts (source: 12)
@@ -66,6 +82,7 @@ FOLLOW_UP = 12                # months after an alarm in which a recall makes it
 CHANCE_MONTHS = ("2023-07", "2026-06")
 B1_MULTIPLE, B1_MIN = 2, 10   # the baseline's rule: count >= 2 x mean of the 6 months before, and >= 10
 B1_WINDOW = 6
+SCAN_START = "2023-01"        # the scan-defaults section: first alarm month (6 months of history in the file)
 
 # (label, registry method, parameter overrides on top of the scan's defaults)
 METHODS = (
@@ -83,13 +100,7 @@ METHODS = (
 
 
 def data_folder(given: str | None) -> Path:
-    candidates = [given, os.environ.get("DEFECTRADAR_SHARED_DATA"), REPO.parent / "shared" / "data", "/work/shared/data"]
-    for base in candidates:
-        if base and (Path(base) / FOLDER).is_dir():
-            return Path(base) / FOLDER
-        if base and Path(base).name == FOLDER and Path(base).is_dir():
-            return Path(base)
-    raise SystemExit(f"data folder {FOLDER!r} not found (looked in {[c for c in candidates if c]}); pass --data")
+    return shared_folder(FOLDER, given)
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:
@@ -149,6 +160,24 @@ def load(folder: Path) -> Data:
     published_baseline = b1.pivot(index="model", columns="month", values="baseline_avg6")
     b1_eval = _csv(folder, "b1_eval_k12.csv")
     return Data(counts, published, published_baseline, campaigns, list(k12["campaign"]), sw, pairs, b1_eval, notes)
+
+
+def scan_panel(data: Data, start: str, recall_rows: pd.DataFrame) -> Panel:
+    """The data as the shared scoring takes it: one series per model (electrical/software
+    complaints), beginning at its first complaint; units (campaign, model) at the recall month."""
+    counts = data.counts
+    first = pd.Series({m: counts.columns[int(np.argmax(row > 0))] if (row > 0).any() else counts.columns[0]
+                       for m, row in zip(counts.index, counts.to_numpy())})
+    units = (recall_rows.groupby(["NHTSACampaignNumber", "model"], as_index=False)["date"].min()
+             .rename(columns={"NHTSACampaignNumber": "campaign", "model": "series"})
+             .assign(month=lambda f: f["date"].dt.to_period("M")))
+    panel = Panel(counts, first, units[["campaign", "series", "month"]], pd.Period(start, "M"),
+                  recall_rows["date"].max(), keys={m: (m, "ELECTRICAL/SOFTWARE") for m in counts.index})
+    counted = panel.counted_units()
+    panel.notes = {"units": int(len(units)), "units_counted": int(len(counted)),
+                   "campaigns_counted": int(counted["campaign"].nunique()),
+                   "units_counted_without_series": int((~counted["series"].isin(counts.index)).sum())}
+    return panel
 
 
 def _lookback_matches(lookback: pd.DataFrame, counts: pd.DataFrame, campaigns: dict) -> str:
@@ -226,6 +255,10 @@ def detector_alarms(method: str, params: dict, counts: pd.DataFrame, burn_in: in
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
 
+    from defectradar.signals.scan import THRESHOLD_LAST_METHODS
+
+    if method in THRESHOLD_LAST_METHODS:
+        params = {**params, "threshold_last": 0}      # alarms only: the threshold search is most of GLR's cost
     for i, model in enumerate(counts.index):
         series = CountSeries(periods, counts.loc[model].to_numpy(dtype=float), freq="month", name=model)
         det = detector(method, **params)
@@ -450,17 +483,49 @@ def main() -> None:
     parser.add_argument("--burn-in", type=int, default=B1_WINDOW,
                         help="months every method sees before it scores (default 6, the baseline's window)")
     parser.add_argument("--min-count", type=int, default=None,
-                        help="complaints an alarm month needs (default: the scan's min_last)")
+                        help="complaints an alarm month needs in the source's tables (default: the scan's floor for months)")
+    parser.add_argument("--method", action="append",
+                        help="methods against the naive rule (repeat or comma-separate; 'scan' = the scan's "
+                             "defaults; default: scan, glr-poisson, ears-c3, bursts)")
+    parser.add_argument("--start", default=SCAN_START, help=f"first month alarms are scored (default {SCAN_START})")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes (default: up to 4 cores)")
+    parser.add_argument("--no-source", action="store_true", help="skip the source's tables (K12, SW46)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
+    parser.add_argument("--markdown", action="store_true", help="print the scan-defaults section as markdown on stdout")
     args = parser.parse_args()
-    console = Console(stderr=args.json, width=max(Console().width, 170))
+    console = Console(stderr=args.json or args.markdown, width=max(Console().width, 170))
 
     from defectradar.signals.scan import ScanConfig
 
     config = ScanConfig()
-    min_count = config.min_last if args.min_count is None else args.min_count
+    begun = time.perf_counter()
     folder = data_folder(args.data)
     data = load(folder)
+    out = {"date": f"{datetime.now(timezone.utc):%Y-%m-%d}", "data": {"folder": str(folder), **data.notes}}
+    if not args.no_source:
+        out.update(source_tables(data, config, args, console))
+    panel = scan_panel(data, args.start, data.recall_pairs)
+    methods = [n.strip() for v in args.method or [] for n in v.split(",") if n.strip()] or None
+    scan = run_all(panel, config, methods, args.burn_in, args.jobs, console)
+    scan["seconds"] = round(time.perf_counter() - begun, 1)
+    out["scan_defaults"] = scan
+    title = (f"The scan's defaults vs the naive rule: NHTSA Hyundai/Kia, {panel.counts.shape[0]} models "
+             f"(electrical/software complaints), alarms {panel.start}..{panel.end}")
+    render_scan(console, title, scan)
+    console.print(f"{panel.notes['units']} recall units (campaign x model), {panel.notes['units_counted']} counted "
+                  f"({panel.notes['units_counted_without_series']} on models without complaint counts); "
+                  f"run {scan['seconds']} s")
+    if args.markdown:
+        print(markdown(title, scan))
+        print(f"Run: {scan['seconds']} s{'' if args.no_source else ' (with the source tables)'}, {args.jobs} worker "
+              f"processes, {out['date']}.")
+    if args.json:
+        print(json.dumps(out, indent=1, default=str))
+
+
+def source_tables(data: Data, config, args, console: Console) -> dict:
+    """The source's evaluation (K12, SW46, false alarms) for the baseline and every detector."""
+    min_count = evidence_floor(config) if args.min_count is None else args.min_count
     reproduction = reproduce_baseline(data)
     followed, complete = followed_by_recall(data)
 
@@ -483,15 +548,13 @@ def main() -> None:
             floor10.append(score(data, label, alarms, scored, followed, complete, max(min_count, B1_MIN), params,
                                  skipped))
             bar.update(task, advance=1)
-    out = {"date": f"{datetime.now(timezone.utc):%Y-%m-%d}", "data": {"folder": str(folder), **data.notes},
-           "burn_in": args.burn_in, "min_count": min_count, "lookback_months": LOOKBACK, "follow_up_months": FOLLOW_UP,
+    out = {"burn_in": args.burn_in, "min_count": min_count, "lookback_months": LOOKBACK, "follow_up_months": FOLLOW_UP,
            "detector_seconds": round(time.perf_counter() - started, 2), "reproduction": reproduction,
            "luck_precision": luck(data, followed, complete, min_count),
-           "luck_precision_floor10": luck(data, followed, complete, max(min_count, B1_MIN)), "k12": data.k12, "methods": results,
-           "methods_floor10": floor10}
-    render(console, out)
-    if args.json:
-        print(json.dumps(out, indent=1, default=str))
+           "luck_precision_floor10": luck(data, followed, complete, max(min_count, B1_MIN)), "k12": data.k12,
+           "methods": results, "methods_floor10": floor10}
+    render(console, {"data": data.notes, **out})
+    return out
 
 
 if __name__ == "__main__":
