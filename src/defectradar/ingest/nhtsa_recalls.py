@@ -51,6 +51,7 @@ from defectradar.ingest.formats import (
     read_tabular,
     register_format,
 )
+from defectradar.ingest.generic import _columns  # header reading shared with the generic tables
 from defectradar.ingest.reading import ROW, RawBatch
 from defectradar.ingest.timeparse import DateError, parse_date
 
@@ -178,23 +179,10 @@ def read_recalls(sample: Sample, options: ReadOptions) -> Iterator[RawBatch]:
         yield replace(batch, table=_with_model(batch.table))
 
 
-def _header(sample: Sample) -> list[str]:
-    if sample.is_parquet:
-        import pyarrow.parquet as pq
-        try:
-            return pq.ParquetFile(sample.path).schema_arrow.names
-        except Exception:  # noqa: BLE001 - an unreadable file simply does not match
-            return []
-    try:
-        return sample.header()
-    except Exception:  # noqa: BLE001
-        return []
-
-
 def sniff_recalls(sample: Sample) -> int:
     if is_flat_file(sample):
         return 85
-    return 70 if columns_match(_header(sample), RECALL_FIELDS) else 0
+    return 70 if columns_match(_columns(sample), RECALL_FIELDS) else 0
 
 
 # -- normalising ------------------------------------------------------------------------------
