@@ -31,7 +31,8 @@ EXIT_QUARANTINED = 3
 def ingest(
     paths: Annotated[List[Path], typer.Argument(help="Files to ingest.", show_default=False)],
     type_: Annotated[str, typer.Option("--type", "-t", help="Format: auto (detect), csv, jsonl, parquet, "
-                                       "xlsx, weibo, nhtsa, service-records, sales.")] = "auto",
+                                       "xlsx, weibo, nhtsa, nhtsa-recalls, announcements, "
+                                       "service-records, sales.")] = "auto",
     map_: Annotated[Optional[List[str]], typer.Option("--map", "-m", help="field=column, for columns "
                                                       "with other names (repeatable).")] = None,
     source: Annotated[Optional[str], typer.Option(help="Source name stored with the rows (default: the format's).")] = None,
