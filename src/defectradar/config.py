@@ -133,6 +133,19 @@ SETTINGS: tuple[Setting, ...] = (
             _handles,
             "Comma-separated @handles of organisations that stay readable in post texts; every "
             "other @mention is replaced by a token."),
+    Setting("query_timeout", "20", _positive_float,
+            "Seconds one web or API request may spend reading the store; a longer query is stopped and "
+            "answered with a message asking for narrower filters."),
+    Setting("max_body_bytes", "1048576", _positive_int,
+            "Largest request body the server accepts, other than a file upload (bytes)."),
+    Setting("max_upload_bytes", "268435456", _positive_int,
+            "Largest file the server accepts for upload to ingest (bytes)."),
+    Setting("rate_limit", "6000", _positive_int,
+            "Requests per minute the server answers for one account (API key or browser session), and "
+            "separately for one client address; more are answered 429 with Retry-After."),
+    Setting("session_hours", "12", _positive_float,
+            "Hours a browser login lasts. Sessions are signed with a key made when the server starts, so a "
+            "restart logs everyone out."),
 )
 
 _REGISTRY = {s.name: s for s in SETTINGS}
@@ -158,6 +171,11 @@ class Settings:
     memory_limit: str
     ingest_memory_limit: str
     public_handles: tuple[str, ...] = field(default_factory=tuple)
+    query_timeout: float = 20.0
+    max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 268_435_456
+    rate_limit: int = 6000
+    session_hours: float = 12.0
 
     def replace(self, **changes: Any) -> "Settings":
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -81,3 +81,9 @@ class SchemaVersionError(StoreError):
 
 class SecretError(StoreError):
     """The pseudonymisation key is missing or does not match the store."""
+
+
+class QueryTimeoutError(StoreError):
+    """A web or API request read the store for longer than ``query_timeout`` and was stopped."""
+
+    http_status = 503

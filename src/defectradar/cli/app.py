@@ -15,7 +15,9 @@ from defectradar.cli.policies import policies_app
 from defectradar.cli.reports import reports_app
 from defectradar.cli.review import review_command
 from defectradar.cli.runs import runs_app
+from defectradar.cli.serve import serve
 from defectradar.cli.table_export import offer_csv
+from defectradar.cli.users import users_app
 
 app = new_app(
     "defectradar: find emerging product defects in complaints and repair records.\n\n"
@@ -57,6 +59,8 @@ app.add_typer(policies_app, name="policies")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(reports_app, name="reports")
 app.add_typer(known_app, name="known-issues")
+app.command("serve")(serve)
+app.add_typer(users_app, name="users")
 offer_csv(app)     # last: --csv FILE on every command that prints a table
 
 

@@ -1,0 +1,130 @@
+"""What every route shares: reading the store under a time limit, pages of items, ETags, errors.
+
+Routes stay thin (STYLE.md habit 1): parse the request, make one library call through
+:func:`read`, return its result object's ``to_dict()``.  No SQL lives in routes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from datetime import date, datetime
+from typing import Any, Callable
+
+import duckdb
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+
+from defectradar.errors import DefectRadarError, InputError, QueryTimeoutError
+from defectradar.store.connect import Store
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` made JSON-safe: NaN/inf as None, numpy scalars as numbers, dates as ISO text."""
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if hasattr(value, "item") and callable(value.item):      # numpy scalar
+        try:
+            return json_ready(value.item())
+        except (TypeError, ValueError):
+            pass
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def read(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(con, *args, **kwargs)`` on a read-only connection, stopped after ``query_timeout`` s.
+
+    DuckDB's ``interrupt()`` stops a running query from another thread; the request then gets
+    a 503 with advice instead of holding a worker for ever.
+    """
+    store: Store = request.app.state.store
+    timeout = request.app.state.settings.query_timeout
+    with store.reader() as con:
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            return fn(con, *args, **kwargs)
+        except duckdb.InterruptException:
+            raise QueryTimeoutError(f"the query took longer than {timeout:g} s and was stopped; narrow it (a "
+                                    "product, a mode, a date range) or raise DEFECTRADAR_QUERY_TIMEOUT") from None
+        finally:
+            timer.cancel()
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def error_code(exc: DefectRadarError) -> str:
+    """``InputError`` -> ``input_error``, ``StoreBusyError`` -> ``store_busy_error``."""
+    name = type(exc).__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def error_response(exc: DefectRadarError) -> JSONResponse:
+    status = getattr(exc, "http_status", 500)
+    return JSONResponse(error_body(error_code(exc), str(exc), getattr(exc, "field", None)), status_code=status)
+
+
+def field_error(field: str, message: str) -> InputError:
+    """An ``InputError`` that names the request field at fault (shown as ``error.field``)."""
+    exc = InputError(message)
+    exc.field = field
+    return exc
+
+
+# -- pages of items -------------------------------------------------------------------------
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = text.partition(":")
+        offset = int(value)
+        if kind != "o" or offset < 0:
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        raise field_error("cursor", "the cursor is not one this server gave out; start again without it") from None
+    return offset
+
+
+def page(items: list, offset: int, limit: int, more: bool | None = None) -> dict:
+    """``{"items", "next_cursor"}``: ``items`` holds up to limit+1 rows; an extra row means more follow."""
+    more = len(items) > limit if more is None else more
+    return {"items": items[:limit], "next_cursor": encode_cursor(offset + limit) if more else None}
+
+
+# -- ETags ----------------------------------------------------------------------------------
+def json_with_etag(request: Request, payload: Any, status_code: int = 200) -> Response:
+    """A JSON response with a strong ETag; ``304 Not Modified`` when the client already has it."""
+    body = json.dumps(json_ready(payload), ensure_ascii=False, separators=(",", ":")).encode()
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+    wanted = request.headers.get("if-none-match", "")
+    if tag in [t.strip() for t in wanted.split(",")] or wanted.strip() == "*":
+        return Response(status_code=304, headers=headers)
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
