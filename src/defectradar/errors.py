@@ -37,6 +37,12 @@ class InputError(DefectRadarError, ValueError):
     http_status = 400
 
 
+class NotFoundError(InputError):
+    """The thing asked for (an alert, a report, a device, an upload job) does not exist."""
+
+    http_status = 404
+
+
 class ConfigError(InputError):
     """A setting (environment variable or flag) holds a value it cannot accept."""
 
