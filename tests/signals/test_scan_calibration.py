@@ -143,3 +143,19 @@ def test_a_surge_after_an_announcement_is_known_not_new(store, tmp_path):
     assert "xiaomi-11" not in {a["product_id"] for a in alerts}
     shown = _run("signals", "scan", "--as-of", "2024-08-04", db=store.path)
     assert "follow a known issue" in shown.output and "XM-1" in shown.output
+
+
+def test_a_scan_with_only_known_follow_ons_still_names_them(store, tmp_path):
+    """The scan's summary lists known follow-ons even when there is no new signal to show."""
+    rows = [(f"x-{w}-{j}", START + timedelta(weeks=w, hours=j), "xiaomi-11", f"x-{w}-{j}")
+            for w in range(31) for j in range(2 if w < 27 else 10)]
+    rows += [(f"p3-{w}-{j}", START + timedelta(weeks=w, hours=j), "p3", f"p3-{w}-{j}")
+             for w in range(31) for j in range(2)]
+    _add(store, rows)
+    path = tmp_path / "announcements.csv"
+    announced = (START + timedelta(weeks=26)).date().isoformat()
+    path.write_text(f"product,brand,failure_mode,date,kind,reference,text\n"
+                    f"Mi 11,Xiaomi,wifi,{announced},exchange-programme,XM-1,Wi-Fi exchange\n")
+    assert _run("ingest", path, "--type", "announcements", db=store.path).exit_code == 0
+    shown = _run("signals", "scan", "--as-of", "2024-08-04", db=store.path)
+    assert "0 signals" in shown.output and "follow a known issue" in shown.output and "XM-1" in shown.output

@@ -83,8 +83,6 @@ def signals_scan(
 
 
 def _print_scan(result) -> None:
-    from defectradar.signals.base import AlarmRule
-
     disprop = f", {result.pairs_scanned:,} product x mode pairs" if result.pairs_scanned else ""
     out.print(f"scanned {result.series_scanned:,} series{disprop} as of {result.as_of}: {len(result.signals)} signals; "
               f"alerts raised {len(result.raised)}, updated {len(result.updated)}, reopened {len(result.reopened)}, "
@@ -102,8 +100,18 @@ def _print_scan(result) -> None:
             else:
                 out.print(f"  {name}: {threshold['statistic']} >= {sig3(threshold['value'])}"
                           + (" (from the budget)" if info["calibrated"] else f" ({info.get('note', 'fixed')})"))
-    if not result.signals:
-        return
+    if result.signals:
+        _print_signals(result)
+    if result.known:
+        out.print(Text(f"{len(result.known)} signal(s) follow a known issue and raised no alert: " + "; ".join(
+            f"{s.product_id or '(all)'}/{s.failure_mode or '(all)'} after "
+            f"{s.evidence['known_issue'].get('reference', '?')} ({s.evidence['known_issue'].get('since', '?')})"
+            for s in result.known[:5]) + ("; --json lists them all" if len(result.known) > 5 else "")))
+
+
+def _print_signals(result) -> None:
+    from defectradar.signals.base import AlarmRule
+
     table = Table("rank", "score", "product", "mode", "source", "method", "period", "observed", "expected",
                   "statistic vs its threshold", title="signals, strongest first (score: RR05 or EB05)")
     meanings: dict[str, str] = {}
@@ -123,11 +131,6 @@ def _print_scan(result) -> None:
     for name, meaning in sorted(meanings.items()):      # once per statistic, not in every row
         out.print(Text(f"{name}: {meaning}"))
     out.print("see them with [bold]defectradar alerts list[/]")
-    if result.known:
-        out.print(Text(f"{len(result.known)} signal(s) follow a known issue and raised no alert: " + "; ".join(
-            f"{s.product_id or '(all)'}/{s.failure_mode or '(all)'} after "
-            f"{s.evidence['known_issue'].get('reference', '?')} ({s.evidence['known_issue'].get('since', '?')})"
-            for s in result.known[:5]) + ("; --json lists them all" if len(result.known) > 5 else "")))
 
 
 @signals_app.command("disprop")
