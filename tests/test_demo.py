@@ -53,8 +53,27 @@ def test_demo_command_prints_where_to_look(tmp_path):
     runner = CliRunner()
     db = str(tmp_path / "demo.duckdb")
     args = ["demo", "--world", str(tmp_path / "w"), "--scale", "0.03", "--seed", "5", "--db", db]
-    result = runner.invoke(app, args, catch_exceptions=False)
+    result = runner.invoke(app, [*args, "--no-serve"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Next:" in result.output and "defectradar stats" in result.output and "truth.json" in result.output
     data = json.loads(runner.invoke(app, [*args, "--json"], catch_exceptions=False).stdout)
     assert data["simulated"] is False and {r["status"] for r in data["ingests"]} == {"skipped"}
+
+
+def test_demo_ends_by_serving_with_a_login(tmp_path, monkeypatch):
+    """Issue 16: ``make demo`` ends by serving the dashboard on the demo store with a login that works."""
+    import defectradar.cli.serve as serve_module
+    from defectradar.accounts import account_for_password
+
+    served = {}
+    monkeypatch.setattr(serve_module, "run_server", lambda store, host, port, login=None: served.update(
+        store=store, host=host, port=port, login=login))
+    db = str(tmp_path / "demo.duckdb")
+    args = ["demo", "--world", str(tmp_path / "w"), "--scale", "0.03", "--seed", "5", "--db", db, "--port", "8123"]
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert served["port"] == 8123 and served["host"] == "127.0.0.1"
+    name, password = served["login"]
+    with served["store"].reader() as con:
+        account = account_for_password(con, name, password)
+    assert account is not None and account.role == "analyst"

@@ -37,28 +37,30 @@ class BodyLimitMiddleware:
             if too_big:
                 return await _refuse(send, 413, "payload_too_large", _message(limit))
         seen = 0
-        started = False
+        refused = False
 
         async def counted_receive():
-            nonlocal seen
+            # A body without Content-Length (chunked) is counted as it streams in.  Past the limit
+            # the 413 is sent here: the framework would turn any exception raised from receive()
+            # into its own 400, so instead whatever the app sends afterwards is dropped.
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > limit:
+                if seen > limit and not refused:
+                    refused = True
+                    await _refuse(send, 413, "payload_too_large", _message(limit))
                     raise BodyTooLarge()
             return message
 
-        async def tracked_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
 
         try:
-            await self.app(scope, counted_receive, tracked_send)
+            await self.app(scope, counted_receive, guarded_send)
         except BodyTooLarge:
-            if not started:
-                await _refuse(send, 413, "payload_too_large", _message(limit))
+            pass
 
 
 def _message(limit: int) -> str:

@@ -28,13 +28,28 @@ def demo(
     scale: Annotated[float, typer.Option(help="Volume of a new world (1 = about 200k phones).")] = 1.0,
     db: DbOption = None,
     json_: JsonOption = False,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="End by serving the dashboard on the demo store "
+                                        "(Ctrl-C stops it); --no-serve (or --json) only prints.")] = True,
+    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port the dashboard listens on.")] = 8000,
 ) -> None:
-    """Simulate the Xiaomi 11 story (once), ingest it, show what the store holds and the alerts raised."""
+    """Simulate the Xiaomi 11 story (once), ingest it, show what the store holds and the alerts raised,
+    then serve the dashboard on it with a demo login."""
     store = open_store(db)
     result = run_demo(store, world, seed, scale, progress_for=lambda kind: RichProgress(kind))
     if json_:
         print_json(result.to_dict())
         return
+    _print_demo(result, store, db)
+    if serve:
+        from defectradar.accounts import create_user
+        from defectradar.cli.serve import run_server
+
+        account = create_user(store, "demo", "analyst", created_by="demo", replace=True)
+        run_server(store, host, port, login=(account.name, account.password))
+
+
+def _print_demo(result, store, db) -> None:
     view = result.overview
     made = "built" if result.simulated else "reused"
     out.print(f"[bold]defectradar demo[/]: world {made} in {escape(result.world_dir)}, store {escape(str(store.path))}")
@@ -83,6 +98,7 @@ def demo(
         _print_remedies(result.remedies)
     db_flag = f" --db {escape(str(store.path))}" if db else ""
     out.print("\n[bold]Next:[/]")
+    out.print("  the dashboard: `make demo` serves it at the end (or `defectradar serve" + db_flag + "`)")
     out.print(f"  defectradar alerts list{db_flag}           every alert; 'alerts show ID' for its evidence")
     out.print(f"  defectradar stats{db_flag}                 what the store holds, recent runs")
     out.print(f"  defectradar reliability weibull --product xiaomi-11 --mode wifi{db_flag}   one failure mode in depth")
