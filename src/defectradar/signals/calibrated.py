@@ -180,34 +180,36 @@ class NbExcess(TemporalDetector):
         out = {name: np.full(n_scored, np.nan) for name in
                ("mean", "dispersion", "tail", "span", "span_count", "span_expected")}
         sizes = np.full(n_scored, np.nan)
-        for i, t in enumerate(range(start, len(series))):
-            best = (1.0, None, None, None)
+        sums = _RunningSums(counts, external)
+        t0 = start
+        # Every period from t0 on is scored at once against the baseline that starts at `first`;
+        # an alarm (with restart) moves the baseline to the alarmed period, and the periods after
+        # it are scored again.  Alarms are rare, so this costs a few vector passes per series
+        # where a loop over periods and spans cost ~1,000 scalar steps.
+        while t0 < len(counts):
+            t = np.arange(t0, len(counts))
+            best_tail = np.full(len(t), np.inf)
+            best = {name: np.full(len(t), np.nan) for name in ("span", "count", "expected")}
             for k in spans:
-                block = t - k + 1
-                if k > 1 and block <= first:
-                    continue                    # a block reaching before the baseline starts: not tested
-                history = counts[max(first, block - window):block] if block > first else counts[:0]
-                ext = None if external is None else float(np.sum(external[block:t + 1]))
-                if ext is not None and not np.isfinite(ext):
-                    continue
-                expected_history = None if external is None else external[max(first, block - window):block]
-                mean, phi, cv2 = self._null(history, None if ext is None else ext / k, expected_history)
-                if not np.isfinite(mean) or mean <= 0:
-                    continue
-                size = _block_size(mean, phi, cv2, k)
-                observed = float(counts[block:t + 1].sum())
-                tail = _tail(observed, k * mean, size)
+                tail, mean, phi, size, observed = self._block_tails(sums, t, k, first, window)
                 if k == 1:
+                    i = t - start
                     out["mean"][i], out["dispersion"][i], sizes[i] = mean, phi, size
-                if best[1] is None or tail < best[0]:
-                    best = (tail, k, observed, k * mean)
-            if best[1] is not None:
-                out["tail"][i] = min(1.0, best[0] * len(spans))
-                out["span"][i], out["span_count"][i], out["span_expected"][i] = best[1:]
-            if self.restart and best[1] is not None and best[0] <= level:
-                # As a control chart restarts after an alarm: the alarmed level becomes the
-                # reference, so one step change is one alarm, not one every period it lasts.
-                first = t
+                better = tail < best_tail        # strict: on a tie the shorter span stays
+                best_tail[better] = tail[better]
+                best["span"][better], best["count"][better] = k, observed[better]
+                best["expected"][better] = (k * mean)[better]
+            found = np.isfinite(best_tail)
+            i = t - start
+            out["tail"][i] = np.where(found, np.minimum(1.0, best_tail * len(spans)), np.nan)
+            out["span"][i], out["span_count"][i], out["span_expected"][i] = best["span"], best["count"], best["expected"]
+            alarms = np.flatnonzero(found & (best_tail <= level)) if self.restart else []
+            if not len(alarms):
+                break
+            # As a control chart restarts after an alarm: the alarmed level becomes the
+            # reference, so one step change is one alarm, not one every period it lasts.
+            first = int(t[alarms[0]])
+            t0 = first + 1
         tail = np.where(np.isfinite(out["tail"]), out["tail"], 1.0)
         # The smallest single-period count that would alarm (span 1 at the split level), vectorised.
         threshold = np.full(n_scored, np.inf)
@@ -222,6 +224,66 @@ class NbExcess(TemporalDetector):
         self.score_ = gamma.ppf(SCORE_QUANTILE, block_count + 0.5, scale=1.0 / (block_expected + 0.5))
         self.limit_ = -math.log10(alpha)
         return out["mean"], threshold, surprise, tail <= alpha
+
+    def _block_tails(self, sums: "_RunningSums", t: np.ndarray, k: int, first: int, window: int):
+        """Upper tails of the ``k``-period blocks ending at each ``t`` against the baseline before them.
+
+        Vectorised form of :meth:`_null`, :meth:`_dispersion` and :func:`_block_size` over the
+        periods ``t`` (their docstrings give the formulas); a block that is not testable (it reaches
+        before the baseline starts, or has no finite mean) gets an infinite tail.
+        """
+        block = t - k + 1
+        usable = np.ones(len(t), bool) if k == 1 else block > first
+        lo = np.where(block > first, np.maximum(first, block - window), block)
+        hi = np.where(block > first, block, lo)               # empty history before the first event
+        lo, hi = np.clip(lo, 0, None), np.clip(hi, 0, None)
+        n = (hi - lo).astype(float)
+        total = sums.counts(lo, hi)
+        observed = sums.counts(np.clip(block, 0, None), t + 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            phi = self._dispersions(sums, lo, hi, n, total)
+            if sums.external is not None:
+                ext = sums.external_sum(np.clip(block, 0, None), t + 1)
+                usable &= np.isfinite(ext)
+                mean, cv2 = ext / k, np.zeros(len(t))
+            else:
+                if self.prior_mean is not None:
+                    a, b = self.prior_mean * self.prior_periods, self.prior_periods
+                else:
+                    a, b = VAGUE_PRIOR_EVENTS, 0.0
+                mean = np.where(n + b > 0, (total + a) / (n + b), np.nan)
+                cv2 = (1.0 + phi * mean) / (total + a)
+            usable &= np.isfinite(mean) & (mean > 0)
+            var = k * mean + k * phi * mean ** 2 * (1 + cv2) + k ** 2 * mean ** 2 * cv2
+            extra = var - k * mean
+            size = np.where(extra <= 1e-12, np.inf, (k * mean) ** 2 / extra)
+        tail = np.full(len(t), np.inf)
+        poisson_like = usable & ~np.isfinite(size) & (observed > 0)
+        nb_like = usable & np.isfinite(size) & (observed > 0)
+        tail[usable & (observed <= 0)] = 1.0
+        block_mean = k * mean
+        tail[poisson_like] = gammainc(observed[poisson_like], block_mean[poisson_like])
+        tail[nb_like] = betainc(observed[nb_like], size[nb_like],
+                                block_mean[nb_like] / (size[nb_like] + block_mean[nb_like]))
+        return (tail, np.where(usable, mean, np.nan), np.where(usable, phi, np.nan), np.where(usable, size, np.nan),
+                observed)
+
+    def _dispersions(self, sums: "_RunningSums", lo: np.ndarray, hi: np.ndarray, n: np.ndarray,
+                     total: np.ndarray) -> np.ndarray:
+        """:meth:`_dispersion` of every history ``counts[lo:hi]`` at once, from running sums."""
+        if self.dispersion is not None:
+            return np.full(len(lo), float(self.dispersion))
+        if sums.external is not None:
+            df = sums.usable(lo, hi)
+            own = np.where(df >= 3, np.maximum(0.0, sums.excess(lo, hi) / sums.mu2(lo, hi)), 0.0)
+        else:
+            df = np.maximum(n - 1, 0)
+            m = total / n
+            variance = (sums.squares(lo, hi) - total * m) / (n - 1)
+            own = np.where((df >= 2) & (m > 0), np.maximum(0.0, (variance - m) / m ** 2), 0.0)
+        weight = self.prior_weight + df
+        mixed = (df * own + self.prior_weight * self.prior_dispersion) / weight
+        return np.where(weight == 0, self.prior_dispersion, mixed)
 
     def _null(self, history: np.ndarray, external: float | None,
               expected_history: np.ndarray | None = None) -> tuple[float, float, float]:
@@ -286,6 +348,43 @@ def rate_ratio_score(count: float, expected: float | None) -> dict:
             "rate_ratio": round(a / b, 4),
             "interval": [round(float(gamma.ppf(SCORE_QUANTILE, a, scale=1 / b)), 4),
                          round(float(gamma.ppf(1 - SCORE_QUANTILE, a, scale=1 / b)), 4)]}
+
+
+class _RunningSums:
+    """Cumulative sums of a series (and of its external means) for sums over any range in O(1)."""
+
+    def __init__(self, counts: np.ndarray, external: np.ndarray | None) -> None:
+        x = np.asarray(counts, float)
+        self._c = np.concatenate([[0.0], np.cumsum(x)])
+        self._q = np.concatenate([[0.0], np.cumsum(x * x)])
+        self.external = external
+        if external is not None:
+            ok = np.isfinite(external) & (external > 0)
+            mu = np.where(ok, external, 0.0)
+            self._e = np.concatenate([[0.0], np.cumsum(np.where(np.isfinite(external), external, 0.0))])
+            self._missing = np.concatenate([[0], np.cumsum(~np.isfinite(external))])
+            self._u = np.concatenate([[0], np.cumsum(ok)])
+            self._a = np.concatenate([[0.0], np.cumsum(np.where(ok, (x - mu) ** 2 - x, 0.0))])
+            self._m2 = np.concatenate([[0.0], np.cumsum(mu * mu)])
+
+    def counts(self, lo, hi):
+        return self._c[hi] - self._c[lo]
+
+    def squares(self, lo, hi):
+        return self._q[hi] - self._q[lo]
+
+    def external_sum(self, lo, hi):
+        """Sum of the external means over [lo, hi); NaN when any of them is missing."""
+        return np.where(self._missing[hi] - self._missing[lo] > 0, np.nan, self._e[hi] - self._e[lo])
+
+    def usable(self, lo, hi):
+        return (self._u[hi] - self._u[lo]).astype(float)
+
+    def excess(self, lo, hi):
+        return self._a[hi] - self._a[lo]
+
+    def mu2(self, lo, hi):
+        return self._m2[hi] - self._m2[lo]
 
 
 def _block_size(mean: float, phi: float, cv2: float, k: int) -> float:
