@@ -9,12 +9,12 @@ itself is shown, escaped.
 from __future__ import annotations
 
 import pytest
+from tests.web.browser import LiveServer, launch_chromium, log_in, screenshot
+from tests.web_fixtures import serve_store
 
 from defectradar.config import load_settings
 from defectradar.ingest.pipeline import ingest_file
 from defectradar.store.connect import Store
-from tests.web.browser import LiveServer, launch_chromium, log_in, screenshot
-from tests.web_fixtures import serve_store
 
 PAYLOADS = [
     '<script>window.__xss = 1</script> wifi broken',

@@ -48,6 +48,17 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+def _merge_page_words() -> None:
+    from defectradar.web.words import EN, ZH
+
+    for lang, words in (("en", EN), ("zh", ZH)):
+        for key, word in words.items():
+            WORDS[lang].setdefault(key, word)
+
+
+_merge_page_words()
+
+
 def language(request: Request) -> str:
     """``?lang=`` when given, else the first of the browser's Accept-Language we speak, else English."""
     asked = request.query_params.get("lang")

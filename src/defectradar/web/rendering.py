@@ -23,7 +23,19 @@ def spec_json(spec: Any) -> Markup:
     return Markup(text)
 
 
+def plain(value: Any) -> str:
+    """A parameter value for people: lists joined with commas, None as a dash (escaped by Jinja)."""
+    if value is None:
+        return "-"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(plain(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items())
+    return str(value)
+
+
 TEMPLATES.env.filters["spec_json"] = spec_json
+TEMPLATES.env.filters["plain"] = plain
 
 
 def render(request: Request, template: str, context: dict | None = None, status_code: int = 200):
