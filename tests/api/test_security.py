@@ -7,10 +7,10 @@ import time
 
 import duckdb
 from fastapi.testclient import TestClient
+from tests.web_fixtures import login
 
 from defectradar.api.app import create_app
 from defectradar.api.security import SESSION_COOKIE
-from tests.web_fixtures import login
 
 
 def test_login_sets_a_hardened_session_cookie(empty_site):

@@ -68,10 +68,12 @@ def create_app(store: Store, *, dashboard: bool = True) -> FastAPI:
     def health() -> dict:
         return {"status": "ok", "version": __version__}
 
-    from defectradar.api.routers import ROUTERS
+    from defectradar.api.routers import PLAIN_ROUTERS, ROUTERS
 
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    for router in PLAIN_ROUTERS:
+        app.include_router(router)
     if dashboard:
         from defectradar import web
 

@@ -49,6 +49,7 @@ class ReportQuery:
     text: str | None = None
     words: tuple[str, ...] = ()
     limit: int = 50
+    severity: str | None = None       # "safety"; "none" keeps reports without a severity
 
     def to_dict(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, date) else list(v) if isinstance(v, tuple) else v)
@@ -135,7 +136,7 @@ def _day(value, flag: str) -> date | None:
 
 def report_query(*, product_ids: tuple[str, ...] = (), modes: tuple[str, ...] = (), source: str | None = None,
                  since=None, until=None, text: str | None = None, words: str | None = None,
-                 limit: int = 50) -> ReportQuery:
+                 limit: int = 50, severity: str | None = None) -> ReportQuery:
     """A :class:`ReportQuery` from a shell's raw values, checked (errors name the flag)."""
     since_day, until_day = _day(since, "--since"), _day(until, "--until")
     if since_day and until_day and since_day > until_day:
@@ -147,8 +148,10 @@ def report_query(*, product_ids: tuple[str, ...] = (), modes: tuple[str, ...] = 
     split = tuple(w for w in (words or "").split() if w)
     if words is not None and not split:
         raise InputError("--search is empty; give one or more words")
+    if severity is not None and not severity.strip():
+        raise InputError("--severity is empty; give safety, or none for reports without a severity")
     return ReportQuery(product_ids, modes, source or None, since_day, until_day,
-                       text.strip() if text else None, split, limit)
+                       text.strip() if text else None, split, limit, severity.strip() if severity else None)
 
 
 def _filtered(con, query: ReportQuery):
@@ -159,6 +162,10 @@ def _filtered(con, query: ReportQuery):
         t = t.filter(_any_mode(t, query.modes))
     if query.source:
         t = t.filter(t.source == query.source)
+    if query.severity == "none":
+        t = t.filter(t.severity.isnull())
+    elif query.severity:
+        t = t.filter(t.severity == query.severity)
     if query.since:
         t = t.filter(t.created_at >= datetime.combine(query.since, datetime.min.time()))
     if query.until:

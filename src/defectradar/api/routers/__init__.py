@@ -1,5 +1,20 @@
-"""One router per resource; :data:`ROUTERS` is what the app mounts under ``/api/v1``."""
+"""One router per resource; :data:`ROUTERS` is what the app mounts under ``/api/v1``,
+:data:`PLAIN_ROUTERS` what it mounts at the root (the HTML API reference at ``/docs``)."""
 
-from defectradar.api.routers import alerts, health
+from defectradar.api import docs
+from defectradar.api.routers import (
+    alerts,
+    health,
+    ingest,
+    policies,
+    products,
+    reliability,
+    remedies,
+    reports,
+    signals,
+    stats,
+)
 
-ROUTERS = [health.router, alerts.router]
+ROUTERS = [health.router, reports.router, products.router, alerts.router, signals.router, reliability.router,
+           remedies.router, policies.router, ingest.router, stats.router]
+PLAIN_ROUTERS = [docs.router]

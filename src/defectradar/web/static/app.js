@@ -18,6 +18,9 @@
       if (!source) return;
       el.setAttribute("data-drawn", "1");
       var spec = JSON.parse(source.textContent);
+      // Fit a fixed-width chart into its card (a phone, a three-column grid); axes and legend need ~90 px.
+      var room = el.clientWidth - 90;
+      if (typeof spec.width === "number" && room > 150 && spec.width > room) spec.width = room;
       window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function (result) {
         views.set(el, result.view);
         el.setAttribute("data-ready", "1");
