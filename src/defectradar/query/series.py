@@ -292,12 +292,27 @@ def monthly_sales(con, product: str, as_of=None) -> pd.Series:
     return rows.set_index("month")["units"].sort_index().astype("int64")
 
 
+def monthly_sales_by_product(con, as_of=None) -> dict[str, pd.Series]:
+    """:func:`monthly_sales` of every product, in one query (a scan needs all of them)."""
+    as_of = as_date(as_of, "as_of")
+    t = backend(con).table("sales_current")
+    t = t.filter(t.product_id.notnull())
+    if as_of is not None:
+        t = t.filter(t.month <= as_of)
+    rows = t.group_by(["product_id", "month"]).aggregate(units=t.units.sum()).to_pyarrow().to_pandas()
+    if rows.empty:
+        return {}
+    rows["month"] = pd.to_datetime(rows["month"]).dt.date
+    return {product: group.set_index("month")["units"].sort_index().astype("int64").rename("units")
+            for product, group in rows.groupby("product_id", sort=False)}
+
+
 def _month_number(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
 def exposure_series(con, product: str, freq: str = "week", as_of=None, service_months: int = 24,
-                    periods: list[date] | None = None) -> pd.DataFrame:
+                    periods: list[date] | None = None, sales: pd.Series | None = None) -> pd.DataFrame:
     """Units in service per period for one product, from ``sales_current``.
 
     Assumption (documented, not measured): a unit sold in month ``m`` is in service from
@@ -320,6 +335,8 @@ def exposure_series(con, product: str, freq: str = "week", as_of=None, service_m
     periods
         Period starts to report on (e.g. those of a report series); default: from the first
         sales month to ``as_of`` (else to the last month any unit is in service).
+    sales
+        The product's :func:`monthly_sales` when the caller has read them already.
 
     Returns
     -------
@@ -330,7 +347,8 @@ def exposure_series(con, product: str, freq: str = "week", as_of=None, service_m
     if not isinstance(service_months, int) or isinstance(service_months, bool) or service_months < 1:
         raise InputError(f"service_months={service_months!r} must be a positive whole number of months")
     as_of = as_date(as_of, "as_of")
-    sales = monthly_sales(con, product, as_of)
+    if sales is None:
+        sales = monthly_sales(con, product, as_of)
     if sales.empty:
         return pd.DataFrame({"period": pd.Series(dtype=object), "units_in_service": pd.Series(dtype="int64")})
     if periods is None:
@@ -382,6 +400,8 @@ def series_for_store(con, freq: str = "week", by: Iterable[str] = ("product",), 
         return {}
     groups = counted.groupby(columns, sort=True) if columns else [((), counted)]
     exposure_cache: dict[str, pd.Series | None] = {}
+    # Every product's sales in one query, not one query per product.
+    all_sales = monthly_sales_by_product(con, as_of_day) if "product_id" in columns else None
     result: dict[tuple, CountSeries] = {}
     for key, rows in groups:
         key = tuple(key) if isinstance(key, tuple) else (key,)
@@ -391,7 +411,8 @@ def series_for_store(con, freq: str = "week", by: Iterable[str] = ("product",), 
         denominators = None
         if product_id is not None:
             if product_id not in exposure_cache:
-                exposure = exposure_series(con, product_id, freq, as_of_day, service_months, periods)
+                sales = None if all_sales is None else all_sales.get(product_id, pd.Series(dtype="int64"))
+                exposure = exposure_series(con, product_id, freq, as_of_day, service_months, periods, sales=sales)
                 exposure_cache[product_id] = (None if exposure.empty
                                               else exposure.set_index("period")["units_in_service"])
             if exposure_cache[product_id] is not None:

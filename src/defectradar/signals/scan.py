@@ -413,7 +413,10 @@ def _attach_trends(con, signals: list[Signal], as_of: date) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            trends = trends_for_store(con, as_of).trends_
+            # Only the posts the signals are about: their products and, when every signal names a
+            # mode, those modes (at ten million reports, all posts of 56 days took seconds).
+            modes = None if any(s.failure_mode is None for s in wanted) else sorted({s.failure_mode for s in wanted})
+            trends = trends_for_store(con, as_of, products=sorted({s.product_id for s in wanted}), modes=modes).trends_
     except InputError:
         return                                       # no posts in the window: nothing to tell
     for s in wanted:

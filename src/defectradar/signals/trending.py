@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 import pandas as pd
@@ -300,8 +300,13 @@ class Trending(Estimator):
         self.by_mode = by_mode
         self.rule = TrendRule() if rule is None else rule
 
-    def fit(self, frame: pd.DataFrame, as_of=None) -> "Trending":
-        """Count posts of ``frame`` (columns as in ``reports_labelled``) up to the end of ``as_of``."""
+    def fit(self, frame: pd.DataFrame, as_of=None, first_day=None) -> "Trending":
+        """Count posts of ``frame`` (columns as in ``reports_labelled``) up to the end of ``as_of``.
+
+        The daily grid starts at the first post's day, or at ``first_day`` when that is earlier
+        (a subset of products scored on the same days as the whole store would be).
+        """
+        self.first_day_ = None if first_day is None else pd.Timestamp(first_day).normalize()
         self._validate_params()
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
         if missing:
@@ -354,7 +359,10 @@ class Trending(Estimator):
             posts=("post", "size"), weighted_volume=("weight", "sum"), owner_weighted_volume=("owner_weight", "sum"),
             engagement=("engagement", "sum"), owner_posts=("owner", "sum"), non_owner_posts=("non_owner", "sum"),
             known_owner_posts=("known", "sum"))
-        days = pd.date_range(rows["day"].min(), as_of if as_of is not None else rows["day"].max(), freq="D")
+        first = rows["day"].min()
+        if getattr(self, "first_day_", None) is not None:
+            first = min(first, self.first_day_)
+        days = pd.date_range(first, as_of if as_of is not None else rows["day"].max(), freq="D")
         keys = daily.index.droplevel("day").unique()
         grid = pd.MultiIndex.from_tuples([(p, m, d) for p, m in keys for d in days], names=columns)
         daily = daily.reindex(grid, fill_value=0).reset_index()
@@ -395,8 +403,13 @@ class Trending(Estimator):
 
 
 def trends_for_store(con, as_of: date, days: int = 56, product: str | None = None,
-                     rule: TrendRule | None = None) -> Trending:
+                     rule: TrendRule | None = None, products: Sequence[str] | None = None,
+                     modes: Sequence[str] | None = None) -> Trending:
     """:class:`Trending` over the store's posts of the ``days`` days up to ``as_of``.
+
+    ``products`` and ``modes`` read only the posts about those products, naming one of those
+    modes: each (product, mode) trend is then what the whole store gives (the daily grid still
+    spans the store's days), and the all-modes trends cover only the posts read.
 
     Reposts count here (``posts_labelled``): trending measures social volume, and a viral
     burst is mostly reposts by people who do not own the phone.  Complaint counts
@@ -411,8 +424,20 @@ def trends_for_store(con, as_of: date, days: int = 56, product: str | None = Non
     if product is not None:
         where.append("product_id = ?")
         params.append(product)
+    first_day = None
+    if products is not None:            # only these (the scan asks for the products that signalled) ...
+        first_day = con.execute(f"SELECT min(created_at) FROM posts_labelled WHERE {' AND '.join(where)}",
+                                params).fetchone()[0]           # ... on the days the whole store spans
+        where.append("product_id IN (SELECT unnest(?))")
+        params.append(list(products))
+    if modes is not None:
+        if first_day is None:
+            first_day = con.execute(f"SELECT min(created_at) FROM posts_labelled WHERE {' AND '.join(where)}",
+                                    params).fetchone()[0]
+        where.append("list_has_any(failure_modes, ?)")
+        params.append(list(modes))
     posts = con.execute(f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM posts_labelled WHERE {' AND '.join(where)}",
                         params).df()
     if posts.empty:
         raise InputError(f"no posts{' about ' + product if product else ''} in the {days} days up to {as_of}")
-    return Trending(rule=rule).fit(posts, as_of=as_of)
+    return Trending(rule=rule).fit(posts, as_of=as_of, first_day=first_day)
