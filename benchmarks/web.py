@@ -155,7 +155,9 @@ def logged_in(url: str, account: dict) -> httpx.Client:
 
 
 def latency(client: httpx.Client, path: str, samples: int) -> dict:
+    started = time.perf_counter()
     first = client.get(path)
+    cold = (time.perf_counter() - started) * 1000      # the first read after the store changed
     if first.status_code != 200:
         raise SystemExit(f"GET {path} answered {first.status_code}: {first.text[:300]}")
     times = []
@@ -164,21 +166,28 @@ def latency(client: httpx.Client, path: str, samples: int) -> dict:
         response = client.get(path)
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
-    return {"path": path, "p50_ms": statistics.median(times), "p95_ms": sorted(times)[int(0.95 * (len(times) - 1))],
-            "bytes": len(first.content)}
+    return {"path": path, "cold_ms": cold, "p50_ms": statistics.median(times),
+            "p95_ms": sorted(times)[int(0.95 * (len(times) - 1))], "bytes": len(first.content)}
 
 
-def throughput(url: str, key: str, path: str, clients: int, seconds: float) -> dict:
+def throughput(url: str, key: str, path: str, clients: int, seconds: float, distinct: bool = False) -> dict:
+    """Requests per second of ``path`` under ``clients`` threads; ``distinct`` makes every request
+    ask a page size no other asked (``limit`` 1-500 by turns), so none is answered from the cache."""
     times: list[float] = []
     errors = [0]
     stop = time.monotonic() + seconds
     lock = threading.Lock()
 
+    turn = iter(range(10**9))
+
     def worker():
         with httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {key}"}) as client:
             while time.monotonic() < stop:
+                with lock:
+                    n = next(turn)
+                target = f"{path}&limit={n % 500 + 1}" if distinct else path
                 started = time.perf_counter()
-                response = client.get(path)
+                response = client.get(target)
                 took = (time.perf_counter() - started) * 1000
                 with lock:
                     times.append(took)
@@ -192,7 +201,7 @@ def throughput(url: str, key: str, path: str, clients: int, seconds: float) -> d
     for t in threads:
         t.join()
     wall = time.perf_counter() - began
-    return {"path": path, "clients": clients, "requests": len(times), "errors": errors[0],
+    return {"path": path, "clients": clients, "distinct": distinct, "requests": len(times), "errors": errors[0],
             "per_second": len(times) / wall, "p50_ms": statistics.median(times),
             "p95_ms": sorted(times)[int(0.95 * (len(times) - 1))]}
 
@@ -239,22 +248,27 @@ def main() -> None:
             pages.append(latency(browser, f"/alerts/{alerts[0]['alert_id']}", args.samples))
         pages.append(latency(browser, f"/reports?product={product}&q=%E5%8F%91%E7%83%AD", args.samples))
         api = throughput(url, account["api_key"], f"/api/v1/reports?product={product}", args.clients, args.seconds)
+        api_distinct = throughput(url, account["api_key"], f"/api/v1/reports?product={product}", args.clients,
+                                  args.seconds, distinct=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     lib = peer(db, work, product, args.samples)
     result = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "reports": args.reports, "pages": pages,
-              "api": api, "peer": lib, "api_vs_peer": lib["p50_ms"] and api["p50_ms"] / lib["p50_ms"]}
+              "api": api, "api_distinct": api_distinct, "peer": lib, "api_vs_peer": lib["p50_ms"] and api["p50_ms"] / lib["p50_ms"]}
     if args.json:
         print(json.dumps(result, indent=1))
         return
     console.print(f"[bold]web at {args.reports:,} reports[/] ({result['machine']}, {result['date']})")
     for p in pages:
         met = "met" if p["p95_ms"] < 300 else "MISSED"
-        console.print(f"  {p['path']:<55} p50 {p['p50_ms']:7.1f} ms  p95 {p['p95_ms']:7.1f} ms  ({met}: < 300 ms)")
-    met = "met" if api["per_second"] >= 200 else "MISSED"
-    console.print(f"  {api['path']} x{api['clients']}: {api['per_second']:.0f} req/s ({met}: >= 200), "
-                  f"p50 {api['p50_ms']:.1f} ms, p95 {api['p95_ms']:.1f} ms, {api['errors']} errors")
+        console.print(f"  {p['path']:<55} cold {p['cold_ms']:7.1f} ms, then p50 {p['p50_ms']:7.1f} ms  "
+                      f"p95 {p['p95_ms']:7.1f} ms  ({met}: < 300 ms)")
+    for run in (api, api_distinct):
+        met = "met" if run["per_second"] >= 200 else "MISSED"
+        kind = "every request a new query" if run["distinct"] else "the same query"
+        console.print(f"  {run['path']} x{run['clients']} ({kind}): {run['per_second']:.0f} req/s ({met}: >= 200), "
+                      f"p50 {run['p50_ms']:.1f} ms, p95 {run['p95_ms']:.1f} ms, {run['errors']} errors")
     console.print(f"  peer: list_reports in-process p50 {lib['p50_ms']:.1f} ms; endpoint p50 / peer = "
                   f"{result['api_vs_peer']:.1f}x")
 

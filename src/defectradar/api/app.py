@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from defectradar import __version__
-from defectradar.api.common import error_body, error_response
+from defectradar.api.common import ReadCache, error_body, error_response
 from defectradar.api.jobs import IngestJobs
 from defectradar.api.limits import BodyLimitMiddleware
 from defectradar.api.security import AccountCache, AuthError, RateLimiter, Sessions
@@ -51,6 +51,7 @@ def create_app(store: Store, *, dashboard: bool = True) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
     app.state.accounts = AccountCache()
     app.state.jobs = IngestJobs(store)
+    app.state.read_cache = ReadCache()
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
 
     @app.middleware("http")

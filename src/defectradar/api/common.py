@@ -7,9 +7,11 @@ Routes stay thin (STYLE.md habit 1): parse the request, make one library call th
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -50,25 +52,102 @@ def json_ready(value: Any) -> Any:
     return str(value)
 
 
-def read(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+class ReadCache:
+    """Results of store reads, kept while the store is unchanged (least recently used first out).
+
+    The store's fingerprint is the size and modification time of its file and of its write-ahead
+    log: every commit (an ingest batch, a relabel, a scan's alerts) changes one of them, and with
+    it every key, so nothing stale is ever served.  A dashboard re-reads the same overview and the
+    same filtered lists far more often than the store changes; this turns those re-reads from a
+    query over every report into a dictionary lookup.  Results are copied in and out, so a caller
+    that adds to a result (as routes do) never changes what the next caller gets.
+    """
+
+    def __init__(self, entries: int = 256) -> None:
+        self.entries = entries
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def fingerprint(store: Store) -> tuple:
+        marks = []
+        for path in (store.path, store.path.with_name(store.path.name + ".wal")):
+            try:
+                info = path.stat()
+                marks.append((info.st_size, info.st_mtime_ns))
+            except OSError:
+                marks.append(None)
+        return tuple(marks)
+
+    def get(self, key) -> tuple[bool, Any]:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                value = self._data[key]
+            else:
+                self.misses += 1
+                return False, None
+        return True, copy.deepcopy(value)
+
+    def put(self, key, value) -> None:
+        kept = copy.deepcopy(value)
+        with self._lock:
+            self._data[key] = kept
+            self._data.move_to_end(key)
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+
+
+def _cache_key(fn: Callable, args: tuple, kwargs: dict, cache_key: Any) -> Any:
+    """What identifies a read: the caller's key, else a module-level function and its arguments
+    (a function defined inside a route captures values that its name does not tell)."""
+    key = cache_key
+    if key is None:
+        if "<locals>" in getattr(fn, "__qualname__", "<locals>"):
+            return None
+        key = (fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def read(request: Request, fn: Callable[..., Any], *args: Any, cache: bool = True, cache_key: Any = None,
+         **kwargs: Any) -> Any:
     """``fn(con, *args, **kwargs)`` on a read-only connection, stopped after ``query_timeout`` s.
 
     DuckDB's ``interrupt()`` stops a running query from another thread; the request then gets
-    a 503 with advice instead of holding a worker for ever.
+    a 503 with advice instead of holding a worker for ever.  Results are served from the
+    :class:`ReadCache` while the store is unchanged, unless ``cache=False`` (reads that check
+    a secret, such as a password); a function defined inside a route is cached only under the
+    ``cache_key`` its caller gives.
     """
     store: Store = request.app.state.store
+    read_cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
+    key = _cache_key(fn, args, kwargs, cache_key) if cache and read_cache is not None else None
+    if key is not None:
+        key = (ReadCache.fingerprint(store), key)
+        found, value = read_cache.get(key)
+        if found:
+            return value
     timeout = request.app.state.settings.query_timeout
     with store.reader() as con:
         timer = threading.Timer(timeout, con.interrupt)
         timer.daemon = True
         timer.start()
         try:
-            return fn(con, *args, **kwargs)
+            result = fn(con, *args, **kwargs)
         except duckdb.InterruptException:
             raise QueryTimeoutError(f"the query took longer than {timeout:g} s and was stopped; narrow it (a "
                                     "product, a mode, a date range) or raise DEFECTRADAR_QUERY_TIMEOUT") from None
         finally:
             timer.cancel()
+    if key is not None:
+        read_cache.put(key, result)
+    return result
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict:

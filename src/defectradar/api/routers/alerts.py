@@ -33,7 +33,7 @@ def alerts_get(request: Request, alert_id: str, reports: int = Query(20, ge=0, l
         detail["reports"] = alert_reports(con, detail, limit=reports) if reports else []
         return detail
 
-    return json_with_etag(request, read(request, one))
+    return json_with_etag(request, read(request, one, cache_key=("api.alert", alert_id, reports)))
 
 
 class Transition(BaseModel):

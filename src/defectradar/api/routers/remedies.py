@@ -72,4 +72,5 @@ def remedies_audit(request: Request,
         return report.to_dict(limit=limit)
 
     with api_fields(prefixes={"unknown product": "product"}):
-        return json_with_etag(request, read(request, audited))
+        return json_with_etag(request, read(request, audited, cache_key=(
+            "api.audit", as_of, product, period, jurisdiction, limit, lang)))

@@ -73,7 +73,8 @@ def signals_disproportionality(
             check_mode_known(con, mode)
         return result, pairs
 
-    result, pairs = read(request, table)
+    result, pairs = read(request, table, cache_key=("api.disproportionality", as_of, count, product, mode,
+                                                       signals_only))
     return json_with_etag(request, {**page(pairs[offset:offset + limit + 1], offset, limit), **result})
 
 
@@ -138,4 +139,5 @@ def signals_series(
         return result
 
     with api_fields(prefixes={"periods of history": "method", "nothing to score": "method"}):
-        return json_with_etag(request, read(request, scored))
+        return json_with_etag(request, read(request, scored, cache_key=(
+            "api.series", product, mode, source, freq, as_of, start, count, method, false_alarms_per_year)))

@@ -52,7 +52,7 @@ def login(request: Request, name: str = Form(..., max_length=64), password: str 
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         raise AuthError(403, "csrf_failed", "the login form expired; reload the page and try again")
-    account = read(request, account_for_password, name, password)
+    account = read(request, account_for_password, name, password, cache=False)
     if account is None:
         return _login_page(request, next, failed=True, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)

@@ -38,7 +38,7 @@ def reports_page(request: Request, q: Optional[str] = Query(None, max_length=500
     filters = {"q": blank_none(q), "product": blank_none(product), "mode": blank_none(mode),
                "source": blank_none(source), "since": blank_none(since), "until": blank_none(until),
                "severity": blank_none(severity)}
-    data = read(request, reports_data, filters, catalog(request))
+    data = read(request, reports_data, filters, catalog(request), cache_key=("page.reports", tuple(filters.items())))
     template = "fragments/report_rows.html" if is_htmx(request) else "reports.html"
     return render(request, template, {**data, "filters": filters, "severities": SEVERITIES})
 
