@@ -107,6 +107,12 @@ def _alert(world) -> str:
     return _first(world, ["alerts", "list"], "alert_id")
 
 
+def _account(world) -> str:
+    """An account of its own to revoke (made here, so the walk's order does not matter)."""
+    runner.invoke(app, ["users", "create", "json-walk-revoked", "--json"], env=world["env"])
+    return "json-walk-revoked"
+
+
 def _undo_run(world) -> str:
     """A run of its own to undo (so the other commands keep their data): a file no run has read."""
     sales = world["dir"] / "more_sales.csv"
@@ -159,6 +165,9 @@ RECIPES = {
     "reports search": ["wifi"],
     "reports show": lambda w: [w["ids"]["report"]],
     "known-issues list": [],
+    "users create": ["json-walk-made", "--role", "viewer"],
+    "users list": [],
+    "users revoke": lambda w: [_account(w)],
 }
 
 # Commands with --json that this walk cannot run, each with the reason.

@@ -41,6 +41,7 @@ NO_TABLES = frozenset({
     "migrate", "simulate", "demo", "ingest", "label", "reclassify", "model train", "runs undo",
     "catalog build", "alerts ack", "alerts investigate", "alerts close",
     "policies list", "policies show", "policies diff", "remedies check", "reports show",
+    "serve", "users create", "users revoke",
 })
 
 _tables: contextvars.ContextVar[list[Table] | None] = contextvars.ContextVar("_tables", default=None)

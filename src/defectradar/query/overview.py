@@ -104,6 +104,19 @@ def product_mode_cells(con: duckdb.DuckDBPyConnection, as_of, days: int = 90,
     return cells
 
 
+def busiest_pairs(con: duckdb.DuckDBPyConnection, as_of, days: int = 7, top: int = 30) -> list[tuple[str, str]]:
+    """The ``top`` (product, mode) pairs with the most posts in the ``days`` days up to ``as_of``:
+    the candidates for the overview's trending topics (a burst is busy in its last days)."""
+    from datetime import datetime, timedelta
+
+    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+    rows = con.execute(
+        "SELECT product_id, mode, count(*) AS n FROM (SELECT product_id, unnest(failure_modes) AS mode "
+        "FROM posts_labelled WHERE created_at >= ? AND created_at < ? AND product_id IS NOT NULL) "
+        "GROUP BY ALL ORDER BY n DESC, product_id, mode LIMIT ?", [end - timedelta(days=days), end, top]).fetchall()
+    return [(product, mode) for product, mode, _n in rows]
+
+
 def volume_by_week(con: duckdb.DuckDBPyConnection, as_of, weeks: int = 52) -> list[dict]:
     """Complaints and repair visits per week (weeks starting Monday) for the ``weeks`` up to ``as_of``.
 

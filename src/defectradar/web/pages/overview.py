@@ -12,7 +12,7 @@ from defectradar.api.common import read
 from defectradar.api.security import requirement
 from defectradar.charts.overview import product_mode_heatmap, volume_chart
 from defectradar.errors import InputError
-from defectradar.query.overview import alarm_markers, latest_day, product_mode_cells, volume_by_week
+from defectradar.query.overview import alarm_markers, busiest_pairs, latest_day, product_mode_cells, volume_by_week
 from defectradar.signals.alerts import list_alerts
 from defectradar.signals.trending import trends_for_store
 from defectradar.web.pages.common import chart_or_none, day_or_none
@@ -45,9 +45,14 @@ def overview_data(con, day, value: str, days: int) -> dict:
     for cell in cells:
         cell["score"] = scores.get((cell["product_id"], cell["failure_mode"]))
     try:
-        trending = trends_for_store(con, as_of, 56)
-        trends = [{"product_id": p, "failure_mode": m, **call.to_dict()}
-                  for (p, m), call in sorted(trending.trends_.items()) if call.kind not in QUIET]
+        # Only the busiest pairs of the last week are candidates (each pair's call is what the
+        # whole store gives): classifying every pair of a million reports took seconds.
+        pairs = busiest_pairs(con, as_of)
+        trending = trends_for_store(con, as_of, 56, products=sorted({p for p, _m in pairs}),
+                                    modes=sorted({m for _p, m in pairs})) if pairs else None
+        trends = [] if trending is None else [
+            {"product_id": p, "failure_mode": m, **call.to_dict()}
+            for (p, m), call in sorted(trending.trends_.items()) if (p, m) in pairs and call.kind not in QUIET]
     except InputError:
         trends = []
     return {"empty": False, "as_of": as_of.isoformat(), "latest": latest.isoformat(), "alerts": ranked,
