@@ -21,6 +21,16 @@ from defectradar.errors import DefectRadarError, InputError, NotFoundError
 from defectradar.store.connect import Store
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+CHUNK = 1 << 20
+
+
+def upload_chunks(upload):
+    """The bytes of an uploaded file (FastAPI's ``UploadFile``), a megabyte at a time."""
+    while True:
+        chunk = upload.file.read(CHUNK)
+        if not chunk:
+            return
+        yield chunk
 
 
 @dataclass

@@ -14,18 +14,10 @@ from fastapi.responses import JSONResponse
 
 from defectradar.accounts import Account
 from defectradar.api.common import decode_cursor, json_ready, json_with_etag, page, read
+from defectradar.api.jobs import upload_chunks
 from defectradar.api.security import requirement
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
-CHUNK = 1 << 20
-
-
-def _chunks(upload: UploadFile):
-    while True:
-        chunk = upload.file.read(CHUNK)
-        if not chunk:
-            return
-        yield chunk
 
 
 @router.post("", status_code=202, summary="Upload a file to ingest (analyst); answers at once with its job")
@@ -33,7 +25,7 @@ def ingest_upload(request: Request, file: UploadFile = File(..., description="CS
                   source_type: str = Form("auto", max_length=60, description="auto, or a format name "
                                           "(see docs/formats.md)."),
                   account: Account = Depends(requirement("analyst"))):
-    job = request.app.state.jobs.submit(file.filename or "upload", _chunks(file), source_type=source_type,
+    job = request.app.state.jobs.submit(file.filename or "upload", upload_chunks(file), source_type=source_type,
                                         actor=account.name)
     body = json_ready(job.to_dict())
     return JSONResponse(body, status_code=202, headers={"Location": f"/api/v1/ingest/jobs/{job.job_id}"})

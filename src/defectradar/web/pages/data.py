@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from defectradar.accounts import Account
 from defectradar.api.common import read
+from defectradar.api.jobs import upload_chunks
 from defectradar.api.security import requirement
 from defectradar.errors import DefectRadarError
 from defectradar.ingest.formats import FORMATS
@@ -16,7 +17,6 @@ from defectradar.web.pages.common import is_htmx, see_other
 from defectradar.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-CHUNK = 1 << 20
 
 
 def _page(request: Request, job=None, message: str | None = None, status_code: int = 200):
@@ -39,19 +39,11 @@ def data_page(request: Request, job: str | None = None, _: Account = Depends(req
     return _page(request, shown)
 
 
-def _chunks(upload: UploadFile):
-    while True:
-        chunk = upload.file.read(CHUNK)
-        if not chunk:
-            return
-        yield chunk
-
-
 @router.post("/data/upload")
 def upload(request: Request, file: UploadFile = File(...), source_type: str = Form("auto", max_length=64),
            account: Account = Depends(requirement("analyst"))):
     try:
-        job = request.app.state.jobs.submit(file.filename or "upload", _chunks(file), source_type=source_type,
+        job = request.app.state.jobs.submit(file.filename or "upload", upload_chunks(file), source_type=source_type,
                                             actor=account.name)
     except DefectRadarError as exc:
         if is_htmx(request):
