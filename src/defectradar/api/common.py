@@ -80,7 +80,7 @@ class ReadCache:
                 marks.append(None)
         return tuple(marks)
 
-    def get(self, key) -> tuple[bool, Any]:
+    def get(self, key, copied: bool = True) -> tuple[bool, Any]:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
@@ -89,7 +89,7 @@ class ReadCache:
             else:
                 self.misses += 1
                 return False, None
-        return True, copy.deepcopy(value)
+        return True, (copy.deepcopy(value) if copied else value)
 
     def put(self, key, value) -> None:
         kept = copy.deepcopy(value)
@@ -116,21 +116,22 @@ def _cache_key(fn: Callable, args: tuple, kwargs: dict, cache_key: Any) -> Any:
 
 
 def read(request: Request, fn: Callable[..., Any], *args: Any, cache: bool = True, cache_key: Any = None,
-         **kwargs: Any) -> Any:
+         read_only_result: bool = False, **kwargs: Any) -> Any:
     """``fn(con, *args, **kwargs)`` on a read-only connection, stopped after ``query_timeout`` s.
 
     DuckDB's ``interrupt()`` stops a running query from another thread; the request then gets
     a 503 with advice instead of holding a worker for ever.  Results are served from the
     :class:`ReadCache` while the store is unchanged, unless ``cache=False`` (reads that check
     a secret, such as a password); a function defined inside a route is cached only under the
-    ``cache_key`` its caller gives.
+    ``cache_key`` its caller gives.  A caller that only reads the result (it never adds to it)
+    says ``read_only_result=True`` and gets the cached object itself, without a copy.
     """
     store: Store = request.app.state.store
     read_cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
     key = _cache_key(fn, args, kwargs, cache_key) if cache and read_cache is not None else None
     if key is not None:
         key = (ReadCache.fingerprint(store), key)
-        found, value = read_cache.get(key)
+        found, value = read_cache.get(key, copied=not read_only_result)
         if found:
             return value
     timeout = request.app.state.settings.query_timeout

@@ -79,7 +79,7 @@ def reports_list(
             check_mode_known(con, mode)
         return result
 
-    result = read(request, listed, cache_key=("api.reports", query, product, mode))
+    result = read(request, listed, cache_key=("api.reports", query, product, mode), read_only_result=True)
     items = [row.to_dict() for row in result.reports]
     return json_with_etag(request, page(items[offset:], offset, limit))
 
