@@ -168,6 +168,7 @@ RECIPES = {
     "users create": ["json-walk-made", "--role", "viewer"],
     "users list": [],
     "users revoke": lambda w: [_account(w)],
+    "export parquet": lambda w: [str(w["dir"] / "parquet-export"), "--replace"],
 }
 
 # Commands with --json that this walk cannot run, each with the reason.

@@ -10,6 +10,7 @@ from defectradar import __version__
 from defectradar.cli import alerts, demo, ingest, lemons, reliability, remedies, signals, simulate, stats, store, text
 from defectradar.cli.catalog import catalog_app
 from defectradar.cli.common import new_app, out
+from defectradar.cli.export import export_app
 from defectradar.cli.known import known_app
 from defectradar.cli.policies import policies_app
 from defectradar.cli.reports import reports_app
@@ -61,6 +62,7 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(known_app, name="known-issues")
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")
+app.add_typer(export_app, name="export")
 offer_csv(app)     # last: --csv FILE on every command that prints a table
 
 
