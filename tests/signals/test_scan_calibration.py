@@ -119,14 +119,14 @@ def test_series_without_method_runs_the_scan_default(tmp_path):
     assert refused.exit_code != 0 and "fixed threshold" in refused.output
 
 
-def test_a_surge_after_an_announcement_is_known_not_new(store, tmp_path):
-    """Xiaomi announces a Wi-Fi exchange for the Mi 11 in week 26; complaints then rise (the
-    follow-on). The scan reports the rise as known, raises no alert; p1's unannounced surge
-    in the same store is raised."""
+def _announced_mi11_store(store, tmp_path, unannounced_surge: bool) -> None:
+    """Xiaomi announces a Wi-Fi exchange for the Mi 11 in week 26 and its complaints rise after it;
+    p3 stays flat; with ``unannounced_surge``, p1 surges in week 30 with no announcement."""
     rows = [(f"x-{w}-{j}", START + timedelta(weeks=w, hours=j), "xiaomi-11", f"x-{w}-{j}")
             for w in range(31) for j in range(2 if w < 27 else 10)]
-    rows += [(f"p1-{w}-{j}", START + timedelta(weeks=w, hours=j), "p1", f"p1-{w}-{j}")
-             for w in range(31) for j in range(2 if w < 30 else 15)]
+    if unannounced_surge:
+        rows += [(f"p1-{w}-{j}", START + timedelta(weeks=w, hours=j), "p1", f"p1-{w}-{j}")
+                 for w in range(31) for j in range(2 if w < 30 else 15)]
     rows += [(f"p3-{w}-{j}", START + timedelta(weeks=w, hours=j), "p3", f"p3-{w}-{j}")
              for w in range(31) for j in range(2)]
     _add(store, rows)
@@ -135,6 +135,13 @@ def test_a_surge_after_an_announcement_is_known_not_new(store, tmp_path):
     path.write_text(f"product,brand,failure_mode,date,kind,reference,text\n"
                     f"Mi 11,Xiaomi,wifi,{announced},exchange-programme,XM-1,Wi-Fi exchange\n")
     assert _run("ingest", path, "--type", "announcements", db=store.path).exit_code == 0
+
+
+def test_a_surge_after_an_announcement_is_known_not_new(store, tmp_path):
+    """Xiaomi announces a Wi-Fi exchange for the Mi 11 in week 26; complaints then rise (the
+    follow-on). The scan reports the rise as known, raises no alert; p1's unannounced surge
+    in the same store is raised."""
+    _announced_mi11_store(store, tmp_path, unannounced_surge=True)
     data = _scan(store)
     assert {s["product_id"] for s in data["signals"] if s["method"] == "nb-excess"} == {"p1"}
     known = [s for s in data["known"] if s["product_id"] == "xiaomi-11"]
@@ -147,15 +154,6 @@ def test_a_surge_after_an_announcement_is_known_not_new(store, tmp_path):
 
 def test_a_scan_with_only_known_follow_ons_still_names_them(store, tmp_path):
     """The scan's summary lists known follow-ons even when there is no new signal to show."""
-    rows = [(f"x-{w}-{j}", START + timedelta(weeks=w, hours=j), "xiaomi-11", f"x-{w}-{j}")
-            for w in range(31) for j in range(2 if w < 27 else 10)]
-    rows += [(f"p3-{w}-{j}", START + timedelta(weeks=w, hours=j), "p3", f"p3-{w}-{j}")
-             for w in range(31) for j in range(2)]
-    _add(store, rows)
-    path = tmp_path / "announcements.csv"
-    announced = (START + timedelta(weeks=26)).date().isoformat()
-    path.write_text(f"product,brand,failure_mode,date,kind,reference,text\n"
-                    f"Mi 11,Xiaomi,wifi,{announced},exchange-programme,XM-1,Wi-Fi exchange\n")
-    assert _run("ingest", path, "--type", "announcements", db=store.path).exit_code == 0
+    _announced_mi11_store(store, tmp_path, unannounced_surge=False)
     shown = _run("signals", "scan", "--as-of", "2024-08-04", db=store.path)
     assert "0 signals" in shown.output and "follow a known issue" in shown.output and "XM-1" in shown.output
