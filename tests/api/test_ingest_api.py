@@ -57,3 +57,21 @@ def test_empty_store_has_no_runs(empty_site):
     client = empty_site.api("viewer")
     assert client.get("/api/v1/ingest/runs").json() == {"items": [], "next_cursor": None}
     assert client.get("/api/v1/ingest/quarantine").json() == {"items": [], "next_cursor": None}
+
+
+def test_an_upload_with_unknown_columns_takes_a_mapping(empty_site):
+    """As ``ingest --map``: an Open Repair-like file names its text 'problem'.  Without a mapping the
+    job fails with a message naming the file as uploaded (not the server's copy); with one it loads."""
+    data = ("id,problem,event_date,brand\n"
+            + "".join(f"{i},Screen cracked and wifi drops {i},2022-05-{i:02d},Xiaomi\n" for i in range(1, 11))).encode()
+    client = empty_site.api("analyst")
+    plain = client.post("/api/v1/ingest", files={"file": ("repairs.csv", data)}).json()
+    failed = empty_site.app.state.jobs.wait(plain["job_id"]).to_dict()
+    assert failed["status"] == "failed" and "no column for text" in failed["message"]
+    assert "repairs.csv" in failed["message"] and ".uploads" not in failed["message"]
+    mapped = client.post("/api/v1/ingest", files={"file": ("repairs.csv", data)},
+                         data={"map": ["text=problem", "created_at=event_date"]}).json()
+    done = empty_site.app.state.jobs.wait(mapped["job_id"]).to_dict()
+    assert done["status"] == "complete" and done["result"]["rows_inserted"] == 10
+    bad = client.post("/api/v1/ingest", files={"file": ("repairs.csv", data)}, data={"map": ["text"]})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "map"

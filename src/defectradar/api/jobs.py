@@ -39,6 +39,7 @@ class IngestJob:
     file_name: str
     source_type: str
     actor: str
+    mapping: dict = field(default_factory=dict)
     status: str = "queued"            # queued | running | complete | skipped | empty | failed
     total_bytes: int = 0
     done_bytes: int = 0
@@ -54,6 +55,11 @@ class IngestJob:
                 "actor": self.actor, "status": self.status, "progress": round(min(share, 1.0), 4),
                 "rows": self.rows, "run_id": (self.result or {}).get("run_id"), "result": self.result,
                 "message": self.message, "started": self.started, "finished": self.finished}
+
+
+def _as_uploaded(message: str | None, path: Path, file_name: str) -> str | None:
+    """A message naming the file as the user uploaded it, not as the server stored it."""
+    return None if message is None else message.replace(str(path), file_name)
 
 
 class _JobProgress:
@@ -84,7 +90,8 @@ class IngestJobs:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
 
-    def submit(self, file_name: str, chunks, *, source_type: str = "auto", actor: str) -> IngestJob:
+    def submit(self, file_name: str, chunks, *, source_type: str = "auto", actor: str,
+               mapping: dict[str, str] | None = None) -> IngestJob:
         """Save the upload (an iterable of byte chunks) and queue its ingest; returns the job at once."""
         from defectradar.ingest.formats import FORMATS
 
@@ -93,7 +100,7 @@ class IngestJobs:
             exc.field = "source_type"
             raise exc
         job = IngestJob(job_id=secrets.token_hex(8), file_name=Path(file_name or "upload").name,
-                        source_type=source_type, actor=actor)
+                        source_type=source_type, actor=actor, mapping=dict(mapping or {}))
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"{job.job_id}-{_SAFE_NAME.sub('_', job.file_name)[-120:]}"
         size = 0
@@ -121,12 +128,12 @@ class IngestJobs:
         job.status = "running"
         try:
             result = ingest_file(self.store, path, source_type=job.source_type, progress=_JobProgress(job),
-                                 actor=job.actor)
+                                 actor=job.actor, mapping=job.mapping or None)
             job.result = result.to_dict()
             job.result["path"] = job.file_name          # not the server's folder
-            job.status, job.message = result.status, result.message
+            job.status, job.message = result.status, _as_uploaded(result.message, path, job.file_name)
         except DefectRadarError as exc:
-            job.status, job.message = "failed", str(exc)
+            job.status, job.message = "failed", _as_uploaded(str(exc), path, job.file_name)
         except Exception as exc:  # noqa: BLE001 - a job must end with a status, whatever happened
             job.status, job.message = "failed", f"unexpected error: {type(exc).__name__}; it is logged"
             import logging

@@ -16,6 +16,7 @@ from defectradar.accounts import Account
 from defectradar.api.common import decode_cursor, json_ready, json_with_etag, page, read
 from defectradar.api.jobs import upload_chunks
 from defectradar.api.security import requirement
+from defectradar.errors import InputError
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
@@ -24,9 +25,18 @@ router = APIRouter(prefix="/ingest", tags=["ingest"])
 def ingest_upload(request: Request, file: UploadFile = File(..., description="CSV, JSON lines or Parquet."),
                   source_type: str = Form("auto", max_length=60, description="auto, or a format name "
                                           "(see docs/formats.md)."),
+                  map: list[str] = Form([], description="field=column for a file whose column names are not "
+                                        "recognised, as `ingest --map` (repeat), e.g. text=problem."),
                   account: Account = Depends(requirement("analyst"))):
+    from defectradar.api.common import field_error
+    from defectradar.ingest.fields import parse_mapping
+
+    try:
+        mapping = parse_mapping(map)
+    except InputError as exc:
+        raise field_error("map", str(exc).replace("--map", "map")) from None
     job = request.app.state.jobs.submit(file.filename or "upload", upload_chunks(file), source_type=source_type,
-                                        actor=account.name)
+                                        actor=account.name, mapping=mapping)
     body = json_ready(job.to_dict())
     return JSONResponse(body, status_code=202, headers={"Location": f"/api/v1/ingest/jobs/{job.job_id}"})
 
