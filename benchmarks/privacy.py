@@ -42,7 +42,7 @@ from pathlib import Path
 
 import phonenumbers
 
-from defectradar.ingest.identifiers import TOKEN, find_identifiers
+from defectradar.core.identifiers import TOKEN, find_identifiers
 from defectradar.ingest.pseudonymise import Pseudonymiser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

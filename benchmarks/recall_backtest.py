@@ -34,7 +34,7 @@ the source repository's own (``scripts/b1_eval_k12.py`` and ``b1_eval_validation
 Detectors run through :func:`defectradar.signals.registry.detector` on
 ``CountSeries(periods, counts, freq="month")`` with the parameters ``signals scan`` uses
 (``ScanConfig().params``), prospectively: each month is scored from the months before it
-(:func:`defectradar.signals.backtest.alarms_as_of_each_period`; a retrospective method such as
+(:func:`defectradar.analyses.backtest.alarms_as_of_each_period`; a retrospective method such as
 Kleinberg's bursts, which sees the whole series, is re-run on the series cut at each month).  Every method starts scoring after
 ``--burn-in`` months (default 6, the baseline's own window) or its ``min_history()``,
 whichever is later; an alarm needs ``--min-count`` complaints in its month (the scan's
@@ -241,9 +241,9 @@ def reproduce_baseline(data: Data) -> dict:
 # ---------------------------------------------------------------------------- the detectors
 def detector_alarms(method: str, params: dict, counts: pd.DataFrame, burn_in: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Alarms and scored months per model x month for one method, with why series were not scored."""
+    from defectradar.analyses.backtest import alarms_as_of_each_period
+    from defectradar.core.series import CountSeries
     from defectradar.errors import InputError
-    from defectradar.signals.backtest import alarms_as_of_each_period
-    from defectradar.signals.base import CountSeries
     from defectradar.signals.registry import detector
 
     periods = [p.to_timestamp().date() for p in counts.columns]
@@ -255,7 +255,7 @@ def detector_alarms(method: str, params: dict, counts: pd.DataFrame, burn_in: in
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
 
-    from defectradar.signals.scan import THRESHOLD_LAST_METHODS
+    from defectradar.analyses.scan import THRESHOLD_LAST_METHODS
 
     if method in THRESHOLD_LAST_METHODS:
         params = {**params, "threshold_last": 0}      # alarms only: the threshold search is most of GLR's cost
@@ -495,7 +495,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console(stderr=args.json or args.markdown, width=max(Console().width, 170))
 
-    from defectradar.signals.scan import ScanConfig
+    from defectradar.analyses.scan import ScanConfig
 
     config = ScanConfig()
     begun = time.perf_counter()

@@ -189,7 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console(stderr=args.json or args.markdown, width=max(Console().width, 150))
 
-    from defectradar.signals.scan import ScanConfig
+    from defectradar.analyses.scan import ScanConfig
 
     started = time.perf_counter()
     panel = load(data_folder(args.data), args.start, args.pull_date, args.families)

@@ -181,8 +181,8 @@ def period_score(det) -> float:
 
 def _series_decisions(task) -> tuple[int, list[tuple[int, bool, float]], dict[str, int]]:
     """One series: (column, alarm, score) for each month to decide, and why fits were skipped."""
+    from defectradar.core.series import CountSeries
     from defectradar.errors import InputError
-    from defectradar.signals.base import CountSeries
     from defectradar.signals.registry import detector
 
     row, method, periods, counts, months, lookback = task
@@ -221,8 +221,8 @@ def scan_params(method: str, params: dict, config, panel: Panel, needed: dict[in
     each month; otherwise every series gets ``params``."""
     import dataclasses
 
-    from defectradar.signals import scan
-    from defectradar.signals.base import CountSeries
+    from defectradar.analyses import scan
+    from defectradar.core.series import CountSeries
 
     chooser = getattr(scan, "method_params", None)
     constant = lambda row, col: params  # noqa: E731
@@ -262,7 +262,7 @@ def scan_alarms(method: str, params: dict, panel: Panel, scanned: pd.DataFrame, 
 
     Only scanned months with at least the scan's floor of complaints are fitted (no other
     month can alarm); ``advance(n)`` is called as series are done (a progress bar)."""
-    from defectradar.signals.scan import THRESHOLD_LAST_METHODS
+    from defectradar.analyses.scan import THRESHOLD_LAST_METHODS
 
     if method in THRESHOLD_LAST_METHODS:
         params = {**params, "threshold_last": 0}         # thresholds (counts) are not needed here

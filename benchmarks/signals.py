@@ -21,12 +21,12 @@ weeks (about two years).  The rows are written twice, in a temporary folder:
 Then it times, each stage on its own (best of ``--repeat`` runs):
 
 1. **disproportionality**: distinct-report counts per pair with their margins (defectradar's
-   :func:`~defectradar.signals.scan.pair_counts` over the store, and plain SQL over the flat
+   :func:`~defectradar.analyses.scan.pair_counts` over the store, and plain SQL over the flat
    table), :meth:`ContingencyTable.from_counts`, :class:`Disproportionality` (PRR, ROR,
    chi-square, IC, BCPNN), the :class:`MGPS` fit (with and without squashing) and its posterior
    (EBGM, EB05, EB95), and :func:`analyse` end to end.
    Target (issue 4): statistics + MGPS fit < 10 s.
-2. **scan**: the steps :func:`~defectradar.signals.scan.scan` takes for the complaints table:
+2. **scan**: the steps :func:`~defectradar.analyses.scan.scan` takes for the complaints table:
    every product x mode count series (:func:`series_for_store`), the exposure-based means
    (:func:`expected_from_exposure`) and the scan's default temporal detectors over every series
    (:func:`temporal_signals`, and per method); then ``scan()`` itself end to end twice, on a
@@ -295,10 +295,10 @@ FLOOR_SERIES = ("SELECT product, event, date_trunc('{unit}', created_at) AS peri
 
 
 def bench_disproportionality(work: Path, store, timer: Timer, as_of: date, injected: list[dict]) -> dict:
+    from defectradar.analyses.scan import pair_counts
     from defectradar.signals.contingency import ContingencyTable
     from defectradar.signals.disproportionality import Disproportionality, analyse
     from defectradar.signals.mgps import MGPS
-    from defectradar.signals.scan import pair_counts
 
     con = _events_con(work)
     floor = timer.run("floor: GROUP BY product, event", lambda: con.execute(FLOOR_PAIRS).fetchall())
@@ -385,10 +385,10 @@ def _forget_alerts(store) -> None:
 
 def bench_scan(work: Path, store, timer: Timer, as_of: date, freq: str, per_method: bool,
                injected: list[dict], methods: tuple[str, ...] | None = None) -> dict:
-    import defectradar.signals.scan as scan_module
+    import defectradar.analyses.scan as scan_module
+    from defectradar.analyses.scan import ScanConfig, scan, temporal_signals
     from defectradar.query.series import series_for_store
     from defectradar.signals.exposure import expected_from_exposure
-    from defectradar.signals.scan import ScanConfig, scan, temporal_signals
 
     con = _events_con(work)
     floor = timer.run(f"floor: GROUP BY product, event, {freq}",
@@ -437,9 +437,9 @@ def bench_scan(work: Path, store, timer: Timer, as_of: date, freq: str, per_meth
 
 def profile_scan(store, as_of: date, freq: str, console: Console, top: int = 25) -> dict:
     """cProfile of the two scan stages; the top functions by own and by cumulative time."""
+    from defectradar.analyses.scan import ScanConfig, scan, temporal_signals
     from defectradar.query.series import series_for_store
     from defectradar.signals.exposure import expected_from_exposure
-    from defectradar.signals.scan import ScanConfig, scan, temporal_signals
 
     out = {}
     holder = {}

@@ -54,9 +54,9 @@ def build(work: Path, n_reports: int, console: Console) -> Path:
     import duckdb
     import numpy as np
 
+    from defectradar.analyses.scan import ScanConfig, scan
     from defectradar.config import load_settings
     from defectradar.domain.catalog import load_catalog
-    from defectradar.signals.scan import ScanConfig, scan
     from defectradar.store.connect import Store
 
     os.environ["DEFECTRADAR_KEY_DIR"] = str(work / "keys")

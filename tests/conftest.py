@@ -102,7 +102,7 @@ def salmonella():
 
     import pandas as pd
 
-    from defectradar.signals.base import CountSeries
+    from defectradar.core.series import CountSeries
 
     folder = shared_data("epysurv-salmonella-newport")
     frame = pd.concat([pd.read_csv(folder / f"salmonella_{part}.csv") for part in ("train", "test")])

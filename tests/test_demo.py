@@ -38,7 +38,7 @@ def test_demo_builds_ingests_and_reuses(store, tmp_path):
     rel = first.reliability                                           # the most claimed product x modes, fitted
     assert rel.fits and rel.fits[0]["product"].startswith("xiaomi-11")
     assert all(f["shape"] > 0 and 0 < f["failed_by_365"] < 1 for f in rel.fits)
-    assert set(rel.lemons) == {"cn", "eu", "us", "all"}
+    assert set(rel.lemons) == {"cn", "eu", "all"}
     assert [p.rsplit("/", 1)[-1] for p in rel.charts] == ["survival.png", "weibull.png", "repairs.png"]
     assert all(open(p, "rb").read(4) == b"\x89PNG" for p in rel.charts)
 

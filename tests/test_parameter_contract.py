@@ -2,9 +2,9 @@
 
 The older contract tests compared ``_parameter_constraints`` with ``get_params()``, which is built
 from ``_parameter_constraints`` and so could never fail.  These check the constraints against the
-constructor's signature instead, for every :class:`~defectradar.signals.base.Estimator` subclass
+constructor's signature instead, for every :class:`~defectradar.core.estimator.Estimator` subclass
 found in the package (detectors, disproportionality, MGPS, trending, Weibull, Kaplan-Meier, MCF,
-the warranty forecast, lemon rules) and for the text model; and that a default instance keeps each
+the warranty forecast, lemon rules, the text model); and that a default instance keeps each
 setting as given and passes its own constraints.
 """
 
@@ -14,11 +14,12 @@ import dataclasses
 import importlib
 import inspect
 import pkgutil
+import re
 
 import pytest
 
 import defectradar
-from defectradar.signals.base import Estimator
+from defectradar.core.estimator import Estimator
 from defectradar.text.model import TextModel
 
 SHELLS = (".cli", ".api", ".web", "__main__")
@@ -54,7 +55,7 @@ ESTIMATORS = _all_estimators()
 def test_the_walk_finds_the_estimators():
     names = {cls.__name__ for cls in ESTIMATORS}
     assert {"WeibullModel", "KaplanMeier", "MeanCumulativeFunction", "NbExcess", "GlrPoisson", "MGPS",
-            "Trending", "WarrantyForecast"} <= names, names
+            "Trending", "WarrantyForecast", "TextModel"} <= names, names
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
@@ -82,6 +83,19 @@ def test_text_model_constraints_match_its_settings():
         else set(_constructor_parameters(TextModel))
     assert set(TextModel._parameter_constraints) == settings
     model = TextModel()
-    model._validate()
-    for name, check in TextModel._parameter_constraints.items():
+    model._validate_params()
+    for name, (check, _explanation) in TextModel._parameter_constraints.items():
         assert check(getattr(model, name)), name
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("C", -1.0, "TextModel: parameter C=-1.0 must be a positive number"),
+    ("ngram_range", (3, 2), "parameter ngram_range=(3, 2) must be two lengths"),
+    ("max_features", 10, "parameter max_features=10 must be a whole number >= 100"),
+])
+def test_text_model_validates_as_every_estimator(name, value, message):
+    """The text model checks its settings with the estimators' constraints (issue 17, item 3)."""
+    from defectradar.errors import InputError
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        TextModel(**{name: value}).fit(["a", "b"], [["x"], ["y"]])

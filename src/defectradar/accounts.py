@@ -25,11 +25,12 @@ import hmac
 import re
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 
 import duckdb
 
+from defectradar.core.dates import utc_now
 from defectradar.errors import InputError
+from defectradar.store import writer
 from defectradar.store.connect import Store
 
 ROLES = ("viewer", "analyst", "admin")
@@ -106,10 +107,6 @@ def _new_secrets() -> tuple[str, str]:
     return password, api_key
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 def create_user(store: Store, name: str, role: str, *, created_by: str | None = None,
                 replace: bool = False) -> NewAccount:
     """Make an account and return its one-time password and API key.
@@ -125,9 +122,9 @@ def create_user(store: Store, name: str, role: str, *, created_by: str | None = 
         if row is not None and row[0] is None and not replace:
             raise InputError(f"account {name!r} exists; revoke it first (`defectradar users revoke {name}`) "
                              "or pick another name")
-        con.execute("DELETE FROM users WHERE name = ?", [name])
-        con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-                    [name, role, hash_password(password), key_hash(api_key), api_key[:8], _now(), created_by])
+        writer.delete_rows(con, "users", {"name": name})
+        writer.insert_rows(con, "users", [[name, role, hash_password(password), key_hash(api_key), api_key[:8],
+                                           utc_now(), created_by, None]])
     return NewAccount(name=name, role=role, password=password, api_key=api_key)
 
 
@@ -147,7 +144,7 @@ def revoke_user(store: Store, name: str) -> dict:
             raise InputError(f"no account {name!r}; see `defectradar users list`")
         if row[0] is not None:
             raise InputError(f"account {name!r} was already revoked on {row[0]:%Y-%m-%d}")
-        con.execute("UPDATE users SET revoked_at = ? WHERE name = ?", [_now(), name])
+        writer.update_rows(con, "users", {"revoked_at": utc_now()}, where={"name": name})
     return {"name": name, "revoked": True}
 
 

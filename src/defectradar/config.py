@@ -63,6 +63,13 @@ def _region(value: str) -> str:
     return code
 
 
+def _backend(value: str) -> str:
+    name = value.strip().lower()
+    if name not in ("duckdb", "pyspark"):
+        raise ValueError("must be duckdb or pyspark")
+    return name
+
+
 def _handles(value: str) -> tuple[str, ...]:
     return tuple(h.strip().lstrip("@") for h in value.split(",") if h.strip())
 
@@ -146,6 +153,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_hours", "12", _positive_float,
             "Hours a browser login lasts. Sessions are signed with a key made when the server starts, so a "
             "restart logs everyone out."),
+    Setting("backend", "duckdb", _backend,
+            "Engine for analytic commands and the server's analytic reads: duckdb (the store file) or pyspark "
+            "(a Parquet export written by `defectradar export parquet DIR`, read by Spark; --db names the "
+            "export folder or URI)."),
+    Setting("spark_data", None, str,
+            "The server's Parquet export (folder or URI, from `defectradar export parquet DIR`) that Spark reads "
+            "when the server runs with backend pyspark; the store (--db) still holds accounts, alerts and uploads."),
+    Setting("spark_master", "local[*]", str,
+            "Spark master URL for --backend pyspark: local[*] (every core of this machine), spark://host:7077, "
+            "yarn or k8s://..."),
 )
 
 _REGISTRY = {s.name: s for s in SETTINGS}
@@ -176,6 +193,9 @@ class Settings:
     max_upload_bytes: int = 268_435_456
     rate_limit: int = 6000
     session_hours: float = 12.0
+    backend: str = "duckdb"
+    spark_master: str = "local[*]"
+    spark_data: str | None = None
 
     def replace(self, **changes: Any) -> "Settings":
         values = {f.name: getattr(self, f.name) for f in fields(self)}

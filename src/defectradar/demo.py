@@ -7,17 +7,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from defectradar.analyses.alerts import list_alerts
+from defectradar.analyses.audit import audit_store
+from defectradar.analyses.policy_alerts import record_downgrade_alerts
+from defectradar.analyses.reliability_overview import ReliabilityOverview, reliability_overview
+from defectradar.analyses.scan import ScanConfig, scan
 from defectradar.domain.catalog import load_catalog
 from defectradar.ingest.pipeline import IngestResult, ingest_file
 from defectradar.progress import Progress
 from defectradar.query.overview import Overview, overview
 from defectradar.query.service_histories import latest_service_date
-from defectradar.reliability.overview import ReliabilityOverview, reliability_overview
-from defectradar.remedies.audit import AuditReport, audit_store
-from defectradar.remedies.policy_diff import record_downgrade_alerts
+from defectradar.remedies.audit import AuditReport
 from defectradar.remedies.rule_book import load_rule_book
-from defectradar.signals.alerts import list_alerts
-from defectradar.signals.scan import ScanConfig, scan
 from defectradar.store.connect import Store
 
 SCAN_EVERY_DAYS = 91       # a quarterly review of the signals
@@ -51,7 +52,7 @@ def run_demo(store: Store, world_dir: str | Path, seed: int = 2021, scale: float
     """Build the world in ``world_dir`` unless it is there, ingest its files, summarise, replay
     the scans, fit the reliability of the most claimed product x modes (charts saved to
     ``world_dir/charts`` unless ``charts`` is false) and audit every device's remedies against
-    the rules of the day (:func:`~defectradar.remedies.audit.audit_store`).
+    the rules of the day (:func:`~defectradar.analyses.audit.audit_store`).
 
     ``progress_for(kind)`` returns a :class:`~defectradar.progress.Progress` for ``"steps"``
     (simulation) or ``"bytes"`` (ingest), or None.

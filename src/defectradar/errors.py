@@ -24,7 +24,7 @@ class DefectRadarError(Exception):
     def __init__(self, *args: object) -> None:
         if len(args) == 1 and isinstance(args[0], str):
             # Imported here: every module imports errors, and masking needs the identifiers.
-            from defectradar.ingest.masking import mask_identifiers
+            from defectradar.core.masking import mask_identifiers
 
             args = (mask_identifiers(args[0]),)
         super().__init__(*args)

@@ -12,10 +12,10 @@ import hashlib
 import json
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 
 import pyarrow as pa
 
+from defectradar.core.dates import utc_now
 from defectradar.errors import InputError
 from defectradar.progress import Progress
 from defectradar.store import writer
@@ -26,10 +26,6 @@ from defectradar.text.enrich import ENRICHED_REPORT_COLUMNS, label_rows, report_
 PAGE_ROWS = 20_000
 _COMPARED = ("lang", "product_id", "failure_modes", "complaint_modes", "severity", "repeat_repairs", "data_loss",
              "author_is_owner")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass
@@ -68,16 +64,17 @@ def record_correction(store: Store, report_id: str, *, analyst: str, failure_mod
         fields["product_id"] = None if product_id == "none" else product_id
     if severity is not None:
         fields["severity"] = None if severity == "none" else severity
-    now = _now()
+    now = utc_now()
     with store.writer() as con:
         found = con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [report_id]).fetchone()[0]
         if not found:
             raise InputError(f"no report {report_id!r} in {store.path}; report ids are 32 hex characters "
                              "(see `defectradar stats` or query reports)")
+        events = []
         for name, value in fields.items():
             event_id = hashlib.md5(f"{report_id}\x1f{name}\x1f{now.isoformat()}\x1f{uuid.uuid4()}".encode()).hexdigest()
-            con.execute('INSERT INTO label_events VALUES (?, ?, ?, ?, ?, ?, ?)',
-                        [event_id, report_id, name, json.dumps(value, ensure_ascii=False), analyst, reason, now])
+            events.append([event_id, report_id, name, json.dumps(value, ensure_ascii=False), analyst, reason, now])
+        writer.insert_rows(con, "label_events", events)
     return Correction(report_id, fields, analyst, now.isoformat(sep=" "))
 
 
@@ -162,7 +159,7 @@ def _relabel(page: pa.Table, classifier: ComplaintClassifier, result: Reclassify
         after = tuple(sorted(v) if isinstance(v, list) else v for v in (columns[n][i] for n in _COMPARED))
         keep.append(before != after)
     result.changed += sum(keep)
-    now = _now()
+    now = utc_now()
     indices = [i for i, k in enumerate(keep) if k]
     data = {"report_id": [page.column("report_id")[i].as_py() for i in indices],
             "label_run": [result.label_run] * len(indices), "classifier": [result.classifier] * len(indices)}

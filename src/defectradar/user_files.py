@@ -91,7 +91,7 @@ def shown(value: Any) -> str:
 
 def identifier_kinds(text: str) -> list[str]:
     """What personal identifiers the start of ``text`` holds ("a phone number", ...), as :func:`shown` quotes it."""
-    from defectradar.ingest.identifiers import find_identifiers  # phonenumbers loads slowly: on error only
+    from defectradar.core.identifiers import find_identifiers  # phonenumbers loads slowly: on error only
 
     # Look a little past what is shown, so an identifier cut in half is not half shown.
     return sorted({_IDENTIFIER_WORDS.get(found.kind, "a personal identifier")

@@ -25,7 +25,7 @@ from benchmarks.recall_scoring import (
     target,
 )
 
-from defectradar.signals.scan import ScanConfig
+from defectradar.analyses.scan import ScanConfig
 
 M = lambda text: pd.Period(text, "M")  # noqa: E731
 

@@ -15,8 +15,9 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from defectradar.analyses.alerts import record_signals
 from defectradar.cli.app import app
-from defectradar.signals.alerts import Signal, record_signals
+from defectradar.signals.alerts import Signal
 from defectradar.store import writer
 
 runner = CliRunner()

@@ -100,9 +100,9 @@ def test_diff_without_a_store_or_with_no_alerts_writes_nothing(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (("show", "nokia-policy"), "no rule set 'nokia-policy'"),
     (("diff", "nokia-policy", "--no-alerts"), "known: cn-mobile-phone-three-guarantees"),
-    (("diff", XIAOMI, "--from", "2022-13-01", "--no-alerts"), "--from '2022-13-01' is not a date"),
+    (("diff", XIAOMI, "--from", "2022-13-01", "--no-alerts"), "--from='2022-13-01' is not a date"),
     (("diff", XIAOMI, "--from", "2023-01-01", "--to", "2022-01-01", "--no-alerts"), "before it starts"),
-    (("show", XIAOMI, "--at", "yesterday"), "--at 'yesterday' is not a date"),
+    (("show", XIAOMI, "--at", "yesterday"), "--at='yesterday' is not a date"),
     (("show", XIAOMI, "--lang", "fr"), "--lang 'fr'"),
 ])
 def test_bad_input_is_one_clear_line(args, message):

@@ -149,7 +149,7 @@ SERVICE = ["device_id", "product", "purchase_date", "event_date", "fault", "acti
 def small_db(store, tmp_path):
     """Three xiaomi-11 claims (two Wi-Fi, one screen) among 1,000 units sold in January 2021."""
     from conftest import write_csv
-    from defectradar.ingest.identifiers import luhn_valid
+    from defectradar.core.identifiers import luhn_valid
     from defectradar.ingest.pipeline import ingest_file
 
     def imei(n):

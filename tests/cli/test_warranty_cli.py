@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import write_csv
+from defectradar.analyses.warranty import backtest_forecast
 from defectradar.cli import warranty
 from defectradar.cli.common import new_app
-from defectradar.ingest.identifiers import luhn_valid
+from defectradar.core.identifiers import luhn_valid
 from defectradar.ingest.pipeline import ingest_file
-from defectradar.reliability.forecast import backtest_forecast
 
 runner = CliRunner()
 SERVICE = ["device_id", "product", "purchase_date", "event_date", "fault", "action", "parts",

@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from defectradar.cli.app import app
-from defectradar.ingest.identifiers import luhn_valid
+from defectradar.core.identifiers import luhn_valid
 from defectradar.ingest.nhtsa import FIELDS
 
 runner = CliRunner()

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from defectradar.ingest.identifiers import TOKEN as TOKEN_IN_TEXT
-from defectradar.ingest.identifiers import find_identifiers, iter_digit_runs
+from defectradar.core.identifiers import TOKEN as TOKEN_IN_TEXT
+from defectradar.core.identifiers import find_identifiers, iter_digit_runs
 from defectradar.ingest.pseudonymise import PREFIX, Pseudonymiser
 
 KEY = b"0123456789abcdef0123456789abcdef"

@@ -11,9 +11,10 @@ from datetime import date, datetime, timedelta
 import pyarrow as pa
 import pytest
 
+from defectradar.core.dates import period_start
 from defectradar.errors import InputError
 from defectradar.ingest.pipeline import ingest_file
-from defectradar.query.series import exposure_series, period_start, report_series, series_for_store
+from defectradar.query.series import exposure_series, report_series, series_for_store
 from defectradar.store import writer
 
 NOW = datetime(2024, 6, 1)

@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
+from defectradar.analyses.warranty import backtest_forecast
+from defectradar.core.dates import add_months
+from defectradar.core.lifetimes import WarrantyCounts
 from defectradar.errors import InputError
-from defectradar.query.warranty import WarrantyCounts, add_months
 from defectradar.reliability.forecast import (
     WarrantyForecast,
-    backtest_forecast,
     fit_power_law,
     power_law_increment,
 )

@@ -10,11 +10,14 @@ import pytest
 from scipy import stats
 
 from conftest import write_csv
+from defectradar.analyses.warranty import nevada_for_store
+from defectradar.core.dates import last_complete_month, months_between
+from defectradar.core.identifiers import luhn_valid
+from defectradar.core.lifetimes import WarrantyCounts
 from defectradar.errors import InputError
-from defectradar.ingest.identifiers import luhn_valid
 from defectradar.ingest.pipeline import ingest_file
-from defectradar.query.warranty import WarrantyCounts, last_complete_month, months_between, warranty_counts
-from defectradar.reliability.nevada import nevada_for_store, nevada_table, poisson_interval
+from defectradar.query.warranty import warranty_counts
+from defectradar.reliability.nevada import nevada_table, poisson_interval
 
 SERVICE = ["device_id", "product", "purchase_date", "event_date", "fault", "action", "parts",
            "days_out_of_service", "data_wiped", "center", "region", "customer_phone"]

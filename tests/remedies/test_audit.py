@@ -9,11 +9,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from defectradar.analyses.audit import audit_store
 from defectradar.domain.catalog import builtin_catalog
 from defectradar.errors import InputError
 from defectradar.ingest.pipeline import ingest_file
 from defectradar.query.service_histories import service_histories
-from defectradar.remedies.audit import audit_histories, audit_store, period_label
+from defectradar.remedies.audit import audit_histories, period_label
 from defectradar.remedies.rule_book import builtin_rule_book
 
 SERVICE = ["device_id", "product", "purchase_date", "event_date", "fault", "action", "days_out_of_service",

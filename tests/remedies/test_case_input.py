@@ -35,7 +35,7 @@ def test_a_good_case_resolves_names_and_sorts_events(tmp_path):
 @pytest.mark.parametrize("change, message", [
     ({"device": {**GOOD_DEVICE, "product": "Nokia 3310 Turbo"}}, "device.product: unknown product 'Nokia 3310 Turbo'"),
     ({"device": {**GOOD_DEVICE, "jurisdiction": "Atlantis"}}, "device.jurisdiction: no rule sets for 'Atlantis'"),
-    ({"device": {**GOOD_DEVICE, "purchase_date": "2021-02-30"}}, "device.purchase_date: '2021-02-30' is not a date"),
+    ({"device": {**GOOD_DEVICE, "purchase_date": "2021-02-30"}}, "device.purchase_date='2021-02-30' is not a date"),
     ({"device": {k: v for k, v in GOOD_DEVICE.items() if k != "product"}}, "device.product: is required"),
     ({"device": {**GOOD_DEVICE, "invoice": "yes"}}, "device.invoice: must be true or false"),
     ({"device": {**GOOD_DEVICE, "colour": "red"}}, "device.colour: unknown field"),

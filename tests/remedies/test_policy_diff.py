@@ -7,20 +7,19 @@ from datetime import date
 
 import pytest
 
+from defectradar.analyses.alerts import list_alerts, show_alert, transition
+from defectradar.analyses.policy_alerts import policy_diff, record_downgrade_alerts
 from defectradar.errors import InputError
 from defectradar.remedies import builtin_rule_book, parse_rule_set
 from defectradar.remedies.policy_diff import (
     WHOLE_RULE_SET,
     diff_rule_set,
     downgrade_signals,
-    policy_diff,
-    record_downgrade_alerts,
     rule_set_details,
     rule_set_summary,
     version_at,
     version_table,
 )
-from defectradar.signals.alerts import list_alerts, show_alert, transition
 
 XIAOMI = "xiaomi-11-series-wifi"
 

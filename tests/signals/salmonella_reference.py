@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from defectradar.signals.base import CountSeries
+from defectradar.core.series import CountSeries
 
 REFERENCE = Path(__file__).parent / "reference"
 START = 365  # R range 366:470 (1-based) = periods 365.. (0-based)

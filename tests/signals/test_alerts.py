@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
+from defectradar.analyses.alerts import list_alerts, record_signals, show_alert, transition
 from defectradar.errors import InputError
-from defectradar.signals.alerts import Signal, list_alerts, record_signals, show_alert, transition
+from defectradar.signals.alerts import Signal
 
 
 def _signal(period=date(2021, 3, 1), statistic=5.0, method="ears-c3", mode="wifi"):

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
+from defectradar.analyses.backtest import alarms_as_of_each_period
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.backtest import alarms_as_of_each_period
-from defectradar.signals.base import CountSeries
 from defectradar.signals.cusum import Cusum
 from defectradar.signals.farrington import Farrington
 from defectradar.signals.glr import GlrPoisson

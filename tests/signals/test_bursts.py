@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.base import CountSeries
 from defectradar.signals.bursts import KleinbergBursts
 
 

@@ -19,8 +19,8 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.base import CountSeries
 from defectradar.signals.calibrated import (
     NbExcess,
     _block_size,

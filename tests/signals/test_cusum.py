@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from salmonella_reference import START, reference_table, weeks
 
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
 from defectradar.signals import cusum
-from defectradar.signals.base import CountSeries
 from defectradar.signals.cusum import Cusum
 
 #: Closed-form arithmetic (a mean, square roots, a running sum): R and numpy agree to ~1e-12.

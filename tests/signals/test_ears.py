@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from salmonella_reference import START, reference_table
 
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
 from defectradar.signals import ears
-from defectradar.signals.base import CountSeries
 from defectradar.signals.ears import EarsC1, EarsC2, EarsC3
 
 #: Closed-form arithmetic (means, standard deviations, one normal quantile): R and numpy agree

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from defectradar.analyses.alerts import list_alerts, record_signals
+from defectradar.analyses.emerging_terms import METHOD, SCOPE, emerging_term_signals, emerging_terms
 from defectradar.errors import InputError
-from defectradar.signals.alerts import list_alerts, record_signals
 from defectradar.signals.emerging_phrases import TermScreen, grow_phrase, term_ngrams, term_string
-from defectradar.signals.emerging_terms import METHOD, SCOPE, emerging_term_signals, emerging_terms
 from defectradar.text.normalise import normalise
 from defectradar.text.rules import RuleClassifier
 from defectradar.text.taxonomy import builtin_taxonomy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from defectradar.signals import evidence_rules
+from defectradar.analyses import evidence_rules
 from defectradar.signals.alerts import Signal
 
 
@@ -39,7 +39,7 @@ def test_batched_lookup_equals_one_query_per_signal(simulated_world):
 def test_trends_of_a_few_products_and_modes_equal_the_whole_store(simulated_world):
     """The scan reads only its signals' products and modes for trending; each (product, mode)
     trend must be what the whole store gives (the daily grid spans the store's days)."""
-    from defectradar.signals.trending import trends_for_store
+    from defectradar.analyses.trending import trends_for_store
 
     store = simulated_world["store"]
     compared = 0

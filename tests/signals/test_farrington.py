@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from salmonella_reference import START, reference_table
 
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
 from defectradar.signals import farrington
-from defectradar.signals.base import CountSeries
 from defectradar.signals.farrington import Farrington, reference_periods
 
 #: Every value comes from quasi-Poisson GLMs fitted by IRLS.  The module runs IRLS as R's

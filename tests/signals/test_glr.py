@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from salmonella_reference import START, reference_table, weeks
 from scipy import optimize, stats
 
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
 from defectradar.signals import glr
-from defectradar.signals.base import CountSeries
 from defectradar.signals.glr import GlrNegBin, GlrPoisson, glr_chart
 
 #: mu0 comes from a GLM fitted by IRLS on both sides and the GLR statistics from it.  Poisson:

@@ -6,11 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from defectradar.errors import InputError
-from defectradar.ingest.pipeline import ingest_file
-from defectradar.remedies import builtin_rule_book
-from defectradar.signals.alerts import Signal
-from defectradar.signals.known import (
+from defectradar.analyses.known import (
     KnownIssue,
     is_known,
     known_issues,
@@ -18,6 +14,10 @@ from defectradar.signals.known import (
     policy_issues,
     post_announcement_expectation,
 )
+from defectradar.errors import InputError
+from defectradar.ingest.pipeline import ingest_file
+from defectradar.remedies import builtin_rule_book
+from defectradar.signals.alerts import Signal
 
 RECALL = KnownIssue("named:ford-escape", "electrical-system", date(2022, 3, 1), "recall", "22V100000",
                     "battery cables may short", "ELECTRICAL SYSTEM:BATTERY")

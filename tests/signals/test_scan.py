@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from defectradar.analyses.backtest import backtest, load_truth
+from defectradar.analyses.scan import ScanConfig, load_scan_config, scan
 from defectradar.cli.app import app
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.backtest import backtest, load_truth
-from defectradar.signals.base import CountSeries
 from defectradar.signals.exposure import expected_from_exposure, exposure_params
-from defectradar.signals.scan import ScanConfig, load_scan_config, scan
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +198,8 @@ def test_scan_by_product_and_by_mode(world, tmp_path):
 
 def test_pair_counts_match_counting_the_rows_by_hand(world):
     """The store's product x mode table equals ContingencyTable.from_rows on the same rows."""
+    from defectradar.analyses.scan import pair_counts
     from defectradar.signals.contingency import ContingencyTable
-    from defectradar.signals.scan import pair_counts
 
     as_of = date(2022, 6, 30)
     with world["store"].reader() as con:
@@ -222,7 +222,7 @@ def test_pair_counts_match_counting_the_rows_by_hand(world):
 
 def test_trending_tells_the_viral_burst_from_the_defect(world):
     """The world's truth has a viral burst about the Mi 11 (the 2022-09-21 trending topic)."""
-    from defectradar.signals.trending import trends_for_store
+    from defectradar.analyses.trending import trends_for_store
 
     truth = json.loads((world["dir"] / "truth.json").read_text(encoding="utf-8"))
     burst = next(b for b in truth["viral_bursts"] if "xiaomi-11" in b["product_ids"])
@@ -241,7 +241,7 @@ def test_trending_tells_the_viral_burst_from_the_defect(world):
 
 
 def test_disproportionality_signals_carry_their_rule(world):
-    from defectradar.signals.scan import disproportionality_signals
+    from defectradar.analyses.scan import disproportionality_signals
 
     with world["store"].reader() as con:
         found = disproportionality_signals(con, date(2022, 12, 31), ScanConfig().rules)

@@ -177,3 +177,12 @@ def test_classify_trend_reads_one_consecutive_group(seed):
     gappy = day_rows(trending, "p1").drop(index=[10])
     with pytest.raises(InputError, match="consecutive days"):
         classify_trend(gappy)
+
+
+def test_asking_for_some_groups_classifies_only_those_and_the_same_way(seed):
+    posts = simulated_posts(seed)
+    everything = Trending().fit(posts).trends_
+    asked = {("p2", ALL_MODES), ("p3", "wifi")}
+    some = Trending().fit(posts, groups=asked).trends_
+    assert set(some) == asked and len(everything) > len(asked)
+    assert {k: v.to_dict() for k, v in some.items()} == {k: everything[k].to_dict() for k in asked}

@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from defectradar.domain.catalog import builtin_catalog
-from defectradar.errors import InputError
-from defectradar.ingest.identifiers import (
+from defectradar.core.identifiers import (
     cn_resident_id_valid,
     find_identifiers,
     luhn_valid,
 )
+from defectradar.domain.catalog import builtin_catalog
+from defectradar.errors import InputError
 from defectradar.ingest.weibo import post_fields
 from defectradar.simulate import WorldSummary, simulate_world
 from defectradar.simulate.device_lives import iter_sold_units

@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 
 from conftest import store_at_version
-from defectradar.signals.known import known_issues
+from defectradar.analyses.known import known_issues
 from defectradar.store import migrate
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from defectradar.signals.alerts import list_alerts
+from defectradar.analyses.alerts import list_alerts
 
 PAGES = ["/", "/alerts", "/reports", "/products", "/devices", "/remedies", "/data"]
 

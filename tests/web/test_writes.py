@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from defectradar.signals.alerts import list_alerts, show_alert
+from defectradar.analyses.alerts import list_alerts, show_alert
 
 
 def _new_alert(site) -> str:

@@ -37,6 +37,20 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX) or request.url.path in ("/health", "/docs")
 
 
+def _analytic_backend(settings):
+    """With backend pyspark, Spark over the export (``spark_data``) answers the analytic reads;
+    the store still holds accounts, alerts and uploads, and answers what needs SQL."""
+    if settings.backend != "pyspark":
+        return None
+    from defectradar.backends.pyspark import PySparkBackend
+    from defectradar.errors import ConfigError
+
+    if not settings.spark_data:
+        raise ConfigError("backend pyspark needs the export Spark reads: --spark-data DIR (or DEFECTRADAR_SPARK_DATA), "
+                          "written by `defectradar export parquet DIR`")
+    return PySparkBackend(settings.spark_data, master=settings.spark_master)
+
+
 def create_app(store: Store, *, dashboard: bool = True) -> FastAPI:
     """The FastAPI app over ``store`` (created and migrated here if it does not exist yet)."""
     store.migrate()
@@ -52,6 +66,7 @@ def create_app(store: Store, *, dashboard: bool = True) -> FastAPI:
     app.state.accounts = AccountCache()
     app.state.jobs = IngestJobs(store)
     app.state.read_cache = ReadCache()
+    app.state.analytic_backend = _analytic_backend(settings)
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
 
     @app.middleware("http")

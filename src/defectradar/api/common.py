@@ -12,44 +12,16 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from datetime import date, datetime
 from typing import Any, Callable
 
 import duckdb
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
+from defectradar.backends.base import CapabilityError
+from defectradar.core.numbers import json_ready
 from defectradar.errors import DefectRadarError, InputError, QueryTimeoutError
 from defectradar.store.connect import Store
-
-
-def json_ready(value: Any) -> Any:
-    """``value`` made JSON-safe: NaN/inf as None, numpy scalars as numbers, dates as ISO text."""
-    import math
-
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if hasattr(value, "item") and callable(value.item):      # numpy scalar
-        try:
-            return json_ready(value.item())
-        except (TypeError, ValueError):
-            pass
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 class ReadCache:
@@ -116,7 +88,7 @@ def _cache_key(fn: Callable, args: tuple, kwargs: dict, cache_key: Any) -> Any:
 
 
 def read(request: Request, fn: Callable[..., Any], *args: Any, cache: bool = True, cache_key: Any = None,
-         read_only_result: bool = False, **kwargs: Any) -> Any:
+         read_only_result: bool = False, analytic: bool = False, **kwargs: Any) -> Any:
     """``fn(con, *args, **kwargs)`` on a read-only connection, stopped after ``query_timeout`` s.
 
     DuckDB's ``interrupt()`` stops a running query from another thread; the request then gets
@@ -125,6 +97,10 @@ def read(request: Request, fn: Callable[..., Any], *args: Any, cache: bool = Tru
     a secret, such as a password); a function defined inside a route is cached only under the
     ``cache_key`` its caller gives.  A caller that only reads the result (it never adds to it)
     says ``read_only_result=True`` and gets the cached object itself, without a copy.
+
+    ``analytic=True`` marks a read written over the backend protocol (Ibis tables only): on a
+    server run with backend pyspark it is answered by Spark over the export, and read from the
+    store only if it turns out to need SQL (:class:`CapabilityError`).
     """
     store: Store = request.app.state.store
     read_cache: ReadCache | None = getattr(request.app.state, "read_cache", None)
@@ -134,6 +110,16 @@ def read(request: Request, fn: Callable[..., Any], *args: Any, cache: bool = Tru
         found, value = read_cache.get(key, copied=not read_only_result)
         if found:
             return value
+    spark = getattr(request.app.state, "analytic_backend", None) if analytic else None
+    if spark is not None:
+        try:
+            result = fn(spark, *args, **kwargs)
+        except CapabilityError:
+            pass                    # needs the store's SQL (a page query, the alerts): read the store
+        else:
+            if key is not None:
+                read_cache.put(key, result)
+            return result
     timeout = request.app.state.settings.query_timeout
     with store.reader() as con:
         timer = threading.Timer(timeout, con.interrupt)

@@ -61,7 +61,7 @@ def age_title(time_unit: str) -> str:
     >>> age_title("days"), age_title("miles")
     ('Time in service (days)', 'Age in service (miles)')
     """
-    from defectradar.reliability.data import TIME_UNITS
+    from defectradar.core.lifetimes import TIME_UNITS
 
     return f"{'Time' if time_unit in TIME_UNITS else 'Age'} in service ({time_unit})"
 

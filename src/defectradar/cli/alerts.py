@@ -9,9 +9,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from defectradar.analyses.alerts import alert_reports, list_alerts, show_alert, transition
 from defectradar.cli.common import DbOption, JsonOption, new_app, open_store, out, print_json
-from defectradar.signals.alerts import alert_reports, list_alerts, show_alert, transition
-from defectradar.signals.base import AlarmRule, json_safe, sig3
+from defectradar.core.numbers import sig3
+from defectradar.signals.base import AlarmRule
 
 alerts_app = new_app("Alerts raised by `defectradar signals scan`, with their lifecycle.")
 ReasonOption = Annotated[Optional[str], typer.Option("--reason", "-r", help="Why (kept in the alert's history).")]
@@ -31,7 +32,7 @@ def alerts_list(db: DbOption = None, json_: JsonOption = False,
     with open_store(db).reader() as con:
         rows = list_alerts(con, status, min(limit, top) if top else limit)
     if json_:
-        print_json(json_safe(rows))
+        print_json(rows)
         return
     if not rows:
         out.print("no alerts" + (f" with status {status}" if status else ""))
@@ -85,7 +86,7 @@ def alerts_show(alert: AlertArg, db: DbOption = None, json_: JsonOption = False,
         if reports:
             detail["reports"] = alert_reports(con, detail, limit)
     if json_:
-        print_json(json_safe(detail))
+        print_json(detail)
         return
     title = Text.assemble((f"alert {detail['alert_id']} ", "bold"), detail["product_id"] or "(all)", " / ",
                           detail["failure_mode"] or "(all)", f" ({detail['source']}): ", (detail["status"], "bold"))

@@ -30,7 +30,7 @@ def catalog_build(
     json_: JsonOption = False,
 ) -> None:
     """Draft a catalog from the distinct brand x model values of a file, with counts, ids and aliases."""
-    from defectradar.domain.catalog_draft import check_draft, draft_catalog, read_brand_model
+    from defectradar.ingest.catalog_draft import check_draft, draft_catalog, read_brand_model
 
     if out_path is not None and out_path.exists() and not force:
         raise InputError(f"{out_path} exists; choose another --out or add --force to replace it")

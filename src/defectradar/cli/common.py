@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -25,9 +24,11 @@ from rich.progress import (
 )
 from typer.core import TyperGroup
 
+from defectradar.backends.base import check_backend_name
 from defectradar.cli.table_export import ResultConsole
 from defectradar.config import Settings, load_settings
-from defectradar.errors import DefectRadarError
+from defectradar.core.numbers import json_ready
+from defectradar.errors import DefectRadarError, InputError
 from defectradar.store.connect import Store
 
 # emoji=False: user text (complaints, file names, labels) must never turn ":battery:" into a picture.
@@ -40,6 +41,13 @@ err = Console(stderr=True, soft_wrap=True, emoji=False)    # messages, progress,
 DbOption = Annotated[Optional[Path], typer.Option(
     "--db", help="Store file (default: DEFECTRADAR_DB or ./defectradar.duckdb).", show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+BackendOption = Annotated[Optional[str], typer.Option(
+    "--backend", help="Engine: duckdb (the store file; default, or DEFECTRADAR_BACKEND) or pyspark (Spark reads "
+    "the Parquet export that --db names: a folder or URI written by `defectradar export parquet DIR`).",
+    show_default=False)]
+SparkMasterOption = Annotated[Optional[str], typer.Option(
+    "--spark-master", help="Spark master URL for --backend pyspark (default local[*], or "
+    "DEFECTRADAR_SPARK_MASTER).", show_default=False)]
 
 
 class DefectRadarGroup(TyperGroup):
@@ -100,26 +108,36 @@ def open_store(db: Path | None) -> Store:
     return store
 
 
-def json_ready(value: Any) -> Any:
-    """``value`` with every NaN or infinity (float, numpy or pandas missing value) as None and numpy
-    scalars as Python numbers, so that strict JSON parsers accept what the CLI prints."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: json_ready(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(item) for item in value]
-    if type(value).__name__ in ("NAType", "NaTType"):          # pandas' missing values
-        return None
-    if type(value).__module__ == "numpy" and hasattr(value, "item"):
-        return json_ready(value.item())                         # np.float32(nan), np.int64(3)
-    return value
+@contextmanager
+def open_source(db: Path | None, backend: str | None = None, spark_master: str | None = None,
+                status: str | None = None) -> Iterator:
+    """What an analytic command reads: a read-only connection of the store (DuckDB), or a
+    Spark backend over the Parquet export ``--db`` names (``--backend pyspark``)."""
+    settings = settings_for(db).replace(backend=backend, spark_master=spark_master)
+    check_backend_name(settings.backend)
+    if settings.backend == "duckdb":
+        with open_store(db).reader() as con:
+            yield con
+        return
+    from defectradar.backends.pyspark import PySparkBackend
+
+    if db is None and settings.db == "defectradar.duckdb":
+        raise InputError("--backend pyspark reads a Parquet export: write one with `defectradar export parquet DIR` "
+                         "and pass --db DIR (a folder or a URI such as hdfs://...)")
+    with (err.status(status or f"starting Spark ({settings.spark_master})…")):
+        spark = PySparkBackend(settings.db, master=settings.spark_master)
+    try:
+        yield spark
+    finally:
+        spark.close()
 
 
 def print_json(value: Any) -> None:
     """Print ``value`` as JSON on stdout: NaN and infinities become null (``allow_nan=False``
     guarantees that no ``NaN`` token, which is not JSON, is ever written)."""
-    text = json.dumps(json_ready(value), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    # datetimes as str() writes them ("2024-01-31 09:30:00"), as the CLI always printed them
+    text = json.dumps(json_ready(value, datetime_sep=" "), ensure_ascii=False, indent=2, default=str,
+                      allow_nan=False)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 

@@ -9,11 +9,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from defectradar.analyses.known import SOURCES, known_issues
 from defectradar.cli.common import DbOption, JsonOption, new_app, open_store, out, print_json
 from defectradar.cli.table_export import exporting
+from defectradar.core.dates import as_date
 from defectradar.errors import InputError
-from defectradar.query.series import as_date
-from defectradar.signals.known import SOURCES, known_issues
 
 known_app = new_app("Known issues (recalls, makers' announcements, policy versions): a surge after one is a "
                     "follow-on, labelled known by `signals scan`, not a new defect.")

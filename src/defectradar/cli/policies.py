@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from typing import Annotated, Any, Optional
 
 import typer
@@ -11,9 +10,10 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from defectradar.analyses.policy_alerts import policy_diff
 from defectradar.cli.common import DbOption, JsonOption, err, new_app, out, print_json, settings_for
-from defectradar.errors import InputError
-from defectradar.remedies.policy_diff import METHOD, policy_diff, rule_set_details, rule_set_summary
+from defectradar.core.dates import as_date
+from defectradar.remedies.policy_diff import METHOD, rule_set_details, rule_set_summary
 from defectradar.remedies.rule_book import RuleBook, load_rule_book
 from defectradar.remedies.rule_sets import dump_rule_set
 from defectradar.store.connect import Store
@@ -26,15 +26,6 @@ IdArg = Annotated[str, typer.Argument(help="Rule set id (see `defectradar polici
 def _book() -> RuleBook:
     """Built-in rule sets plus the user's (``DEFECTRADAR_RULES_DIR``)."""
     return load_rule_book(settings_for(None).rules_dir)
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def _covers(names: Any) -> str:
@@ -94,7 +85,7 @@ def policies_show(
     if yaml_:
         sys.stdout.write(dump_rule_set(rule_set))
         return
-    details = rule_set_details(rule_set, _day(at, "--at"), lang)
+    details = rule_set_details(rule_set, as_date(at, "--at"), lang)
     if json_:
         print_json(details)
         return
@@ -154,7 +145,7 @@ def policies_diff(
                                             "store.")] = False,
 ) -> None:
     """What changed between versions; a downgrade (a remedy removed or narrowed) raises an alert per product."""
-    since, until = _day(from_, "--from"), _day(to, "--to")
+    since, until = as_date(from_, "--from"), as_date(to, "--to")
     settings = settings_for(db)
     rule_set = load_rule_book(settings.rules_dir).get(rule_set_id)
     store = Store(settings.db, settings)

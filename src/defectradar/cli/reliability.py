@@ -16,9 +16,20 @@ from rich.table import Table
 from rich.text import Text
 
 from defectradar.cli import warranty
-from defectradar.cli.common import DbOption, JsonOption, err, new_app, open_store, out, print_json, warn
+from defectradar.cli.common import (
+    BackendOption,
+    DbOption,
+    JsonOption,
+    SparkMasterOption,
+    err,
+    new_app,
+    open_source,
+    out,
+    print_json,
+    warn,
+)
+from defectradar.core.numbers import json_number
 from defectradar.errors import InputError
-from defectradar.signals.base import json_number
 
 reliability_app = new_app("Field reliability: time to failure (Weibull, Kaplan-Meier), repeat repairs (MCF), "
                           "the warranty view (Nevada chart, forecast).")
@@ -53,7 +64,7 @@ STORE_UNIT = "days"
 
 def _unit(unit: str | None, file: Path | None, time_col: str | None) -> str:
     """The unit of the ages: ``--unit``, else read from the ``--time-col`` name; days on the store."""
-    from defectradar.reliability.data import unit_from_column
+    from defectradar.core.lifetimes import unit_from_column
 
     if unit is not None:
         if file is None:
@@ -74,7 +85,7 @@ def _warn_all(notes: list[str]) -> list[str]:
 
 
 def _groups(kind: str, file: Path | None, columns: dict, by: str | None, products, modes, as_of, population,
-            db) -> dict[str, tuple]:
+            db, backend: str | None = None, spark_master: str | None = None) -> dict[str, tuple]:
     """``{label: (data, population info or None)}`` from the FILE or from the store."""
     from defectradar.reliability import LifetimeData, RecurrenceData
     from defectradar.signals.tables import read_table
@@ -107,7 +118,7 @@ def _groups(kind: str, file: Path | None, columns: dict, by: str | None, product
 
     query = lifetimes_for_store if kind == "lifetimes" else recurrences_for_store
     groups = {}
-    with err.status("reading service records and sales…"), open_store(db).reader() as con:
+    with open_source(db, backend, spark_master) as con, err.status("reading service records and sales…"):
         for product in products:
             for mode in (modes or [None]):
                 label = product if mode is None else f"{product}/{mode}"
@@ -159,7 +170,8 @@ def weibull(
     product: Annotated[Optional[str], typer.Option("--product", help="Product id in the store.")] = None,
     mode: Annotated[Optional[str], typer.Option("--mode", help="Failure mode (default: any claim).")] = None,
     as_of: AsOfOpt = None, population: PopulationOpt = "sales", at: AtOpt = None, unit: UnitOpt = None,
-    confidence: ConfidenceOpt = 0.95, plot: PlotOpt = None, db: DbOption = None, json_: JsonOption = False,
+    confidence: ConfidenceOpt = 0.95, plot: PlotOpt = None, db: DbOption = None, backend: BackendOption = None,
+    spark_master: SparkMasterOption = None, json_: JsonOption = False,
 ) -> None:
     """Weibull time to failure (shape, scale, B10) with right censoring, Fisher-matrix intervals."""
     from defectradar.reliability import KaplanMeier, WeibullModel
@@ -168,7 +180,7 @@ def weibull(
     columns = {"--time-col": time_col, "--event-col": event_col, "--weight-col": weight_col}
     unit = _unit(unit, file, time_col)
     groups = _groups("lifetimes", file, columns, None, [product] if product else None, [mode] if mode else None,
-                     as_of, population, db)
+                     as_of, population, db, backend, spark_master)
     (label, (data, info)), = groups.items()
     fit = WeibullModel(confidence=confidence).fit(data)
     result = {"unit": unit, **fit.to_dict()}
@@ -211,7 +223,8 @@ def km(
     population: PopulationOpt = "sales", confidence: ConfidenceOpt = 0.95,
     conf_type: Annotated[str, typer.Option("--conf-type", help="Band scale: log (R's default), log-log or "
                                            "plain.")] = "log",
-    at: AtOpt = None, unit: UnitOpt = None, plot: PlotOpt = None, db: DbOption = None, json_: JsonOption = False,
+    at: AtOpt = None, unit: UnitOpt = None, plot: PlotOpt = None, db: DbOption = None, backend: BackendOption = None,
+    spark_master: SparkMasterOption = None, json_: JsonOption = False,
 ) -> None:
     """Kaplan-Meier survival with Greenwood bands; several groups are compared by the log-rank test.
 
@@ -224,7 +237,7 @@ def km(
 
     columns = {"--time-col": time_col, "--event-col": event_col, "--weight-col": weight_col}
     unit = _unit(unit, file, time_col)
-    groups = _groups("lifetimes", file, columns, by, product, mode, as_of, population, db)
+    groups = _groups("lifetimes", file, columns, by, product, mode, as_of, population, db, backend, spark_master)
     fits = {label: KaplanMeier(confidence=confidence, conf_type=conf_type).fit(data)
             for label, (data, _) in groups.items()}
     test = logrank({label: data for label, (data, _) in groups.items()}) if len(groups) > 1 else None
@@ -272,7 +285,8 @@ def mcf(
     confidence: ConfidenceOpt = 0.95,
     log_bounds: Annotated[bool, typer.Option("--log-bounds", help="Log-transformed bounds (never below 0) "
                                              "instead of normal-approximation ones.")] = False,
-    at: AtOpt = None, unit: UnitOpt = None, plot: PlotOpt = None, db: DbOption = None, json_: JsonOption = False,
+    at: AtOpt = None, unit: UnitOpt = None, plot: PlotOpt = None, db: DbOption = None, backend: BackendOption = None,
+    spark_master: SparkMasterOption = None, json_: JsonOption = False,
 ) -> None:
     """Mean cumulative repairs per unit (Nelson MCF) with Lawless-Nadeau robust bounds.
 
@@ -285,7 +299,7 @@ def mcf(
 
     columns = {"--unit-col": unit_col, "--time-col": time_col, "--event-col": event_col, "--weight-col": weight_col}
     unit = _unit(unit, file, time_col)
-    groups = _groups("recurrences", file, columns, by, product, mode, as_of, population, db)
+    groups = _groups("recurrences", file, columns, by, product, mode, as_of, population, db, backend, spark_master)
     bounds = "log" if log_bounds else "normal"
     fits = {label: MeanCumulativeFunction(confidence=confidence, bounds=bounds).fit(data)
             for label, (data, _) in groups.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,18 +12,21 @@ from rich.markup import escape
 from rich.table import Table
 
 from defectradar.cli.common import (
+    BackendOption,
     DbOption,
     JsonOption,
     RichProgress,
+    SparkMasterOption,
     new_app,
+    open_source,
     open_store,
     out,
     print_json,
     settings_for,
 )
+from defectradar.core.dates import as_date
 from defectradar.domain.catalog import load_catalog
 from defectradar.errors import InputError
-from defectradar.query.series import as_date
 from defectradar.remedies import judge_case, load_rule_book, read_case_file
 from defectradar.remedies.vocabulary import LANGUAGES, remedy_words
 
@@ -86,15 +90,17 @@ def audit(db: DbOption = None, json_: JsonOption = False, as_of: AsOfOption = No
           jurisdiction: Annotated[str, typer.Option(
               "--jurisdiction", help="Jurisdiction of devices whose region names none (CN, EU, ...).")] = "CN",
           limit: Annotated[int, typer.Option("--limit", min=0, help="Groups in the table; JSON rows kept.")] = 30,
-          lang: LangOption = "en") -> None:
+          lang: LangOption = "en", backend: BackendOption = None, spark_master: SparkMasterOption = None) -> None:
     """Judge every device in the store: who got less than was due, by product, rule and period."""
-    from defectradar.remedies.audit import audit_store
+    from defectradar.analyses.audit import audit_store
 
     lang = _language(lang)
     _, catalog, book = _context(db)
     progress = RichProgress("steps")
-    report = audit_store(open_store(db), book, catalog, as_of=as_date(as_of, "--as-of"), product=product,
-                         jurisdiction_default=jurisdiction, period=period, progress=progress, lang=lang)
+    on_store = (backend or settings_for(db).backend) == "duckdb"
+    with (nullcontext(open_store(db)) if on_store else open_source(db, backend, spark_master)) as source:
+        report = audit_store(source, book, catalog, as_of=as_date(as_of, "--as-of"), product=product,
+                             jurisdiction_default=jurisdiction, period=period, progress=progress, lang=lang)
     if json_:
         print_json(report.to_dict(limit=None if limit == 0 else max(limit, 1000)))
         return

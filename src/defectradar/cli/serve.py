@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from defectradar.cli.common import DbOption, open_store, out
+from defectradar.backends.base import check_backend_name
+from defectradar.cli.common import BackendOption, DbOption, SparkMasterOption, open_store, out
+from defectradar.store.connect import Store
 
 
 def serve(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
           port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-          db: DbOption = None) -> None:
+          db: DbOption = None, backend: BackendOption = None, spark_master: SparkMasterOption = None,
+          spark_data: Annotated[Optional[str], typer.Option(
+              "--spark-data", help="With --backend pyspark: the Parquet export (folder or URI) Spark reads for the "
+              "analytic views; the store (--db) keeps accounts, alerts and uploads.", show_default=False)] = None,
+          ) -> None:
     """Serve the dashboard and the REST API over a store (created empty if absent); Ctrl-C stops it."""
     store = open_store(db)
-    run_server(store, host, port)
+    settings = store.settings.replace(backend=backend, spark_master=spark_master, spark_data=spark_data)
+    check_backend_name(settings.backend)
+    run_server(Store(store.path, settings), host, port)
 
 
 def run_server(store, host: str, port: int, login: tuple[str, str] | None = None) -> None:

@@ -11,18 +11,21 @@ from rich.table import Table
 from rich.text import Text
 
 from defectradar.cli.common import (
+    BackendOption,
     DbOption,
     JsonOption,
     RichProgress,
+    SparkMasterOption,
     err,
     new_app,
+    open_source,
     open_store,
     out,
     print_json,
     settings_for,
 )
+from defectradar.core.numbers import sig3
 from defectradar.errors import InputError
-from defectradar.signals.base import json_safe, sig3
 
 signals_app = new_app("Detect emerging defects: scan the store, or run one method on a file.")
 FileArg = Annotated[Path, typer.Argument(help="CSV or Parquet file.", show_default=False, dir_okay=False)]
@@ -54,12 +57,18 @@ def signals_scan(
         "--by", help="Count series by: mode (failure modes, default), label (a custom model's labels: the modes of "
         "a store classified with --model) or component (the source's own coding, e.g. NHTSA components).",
         show_default=False)] = None,
+    backend: BackendOption = None,
+    spark_master: SparkMasterOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Run every configured detector over the store and raise or update alerts, strongest first."""
+    """Run every configured detector over the store and raise or update alerts, strongest first.
+
+    With --backend pyspark the same detectors run on Spark over a Parquet export (--db DIR); the
+    signals are printed, not recorded as alerts (alerts live in the store).
+    """
     from dataclasses import replace
 
-    from defectradar.signals.scan import load_scan_config, scan
+    from defectradar.analyses.scan import load_scan_config, scan
 
     scan_config = load_scan_config(config, methods=tuple(method) if method else None)
     if count is not None:
@@ -68,9 +77,14 @@ def signals_scan(
         scan_config = replace(scan_config, false_alarms_per_year=false_alarms_per_year)
     if by is not None:
         scan_config = replace(scan_config, by=by)          # validated by ScanConfig
-    result = scan(open_store(db), as_of, scan_config, progress=RichProgress(unit="steps"))
+    settings = settings_for(db).replace(backend=backend)
+    if settings.backend == "duckdb":
+        result = scan(open_store(db), as_of, scan_config, progress=RichProgress(unit="steps"))
+    else:
+        with open_source(db, backend, spark_master) as source:
+            result = scan(source, as_of, scan_config, progress=RichProgress(unit="steps"), rules_dir=settings.rules_dir)
     if json_:
-        print_json(json_safe(result.to_dict()))
+        print_json(result.to_dict())
     else:
         _print_scan(result)
     for note in result.notes:
@@ -207,9 +221,9 @@ def signals_series(
     Without --method this is what `signals scan` does to each series: nb-excess, its threshold
     from the false-alarm budget, its prior said in the output.
     """
+    from defectradar.analyses.scan import ScanConfig
     from defectradar.signals.calibrated import METHOD as NB_EXCESS
     from defectradar.signals.registry import detector
-    from defectradar.signals.scan import ScanConfig
     from defectradar.signals.tables import parse_params, read_table, series_from_frame, start_index
 
     params = parse_params(param)
@@ -262,18 +276,21 @@ def signals_trending(
     days: Annotated[int, typer.Option("--days", min=8, help="Days of posts to read.")] = 56,
     product: Annotated[Optional[str], typer.Option("--product", help="Only this product.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Also list quiet and steady groups.")] = False,
+    backend: BackendOption = None,
+    spark_master: SparkMasterOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Engagement-weighted volume and velocity of posts: a viral burst, or a slowly rising defect?"""
-    from defectradar.signals.scan import _as_date, _default_as_of
-    from defectradar.signals.trending import trends_for_store
+    from defectradar.analyses.scan import default_as_of
+    from defectradar.analyses.trending import trends_for_store
+    from defectradar.core.dates import as_date
 
-    with open_store(db).reader() as con:
-        day = _as_date(as_of) or _default_as_of(con)
+    with open_source(db, backend, spark_master) as con:
+        day = as_date(as_of, "--as-of") or default_as_of(con)
         trending = trends_for_store(con, day, days, product)
     if json_:
         result = trending.to_dict()
-        print_json(json_safe({"as_of": day.isoformat(), "params": result["params"], "trends": result["trends"]}))
+        print_json({"as_of": day.isoformat(), "params": result["params"], "trends": result["trends"]})
         return
     grid = Table("product", "mode", "trend", "peak day", "why", title=f"trends as of {day} ({days} days of posts)")
     for (product_id, mode), call in sorted(trending.trends_.items()):
@@ -293,7 +310,7 @@ def backtest(
     json_: JsonOption = False,
 ) -> None:
     """Run every detector as of each period on a simulated world and score it against its truth.json."""
-    from defectradar.signals.backtest import backtest as run_backtest
+    from defectradar.analyses.backtest import backtest as run_backtest
 
     result = run_backtest(world_dir, settings_for(None), methods_to_run=tuple(method) if method else None,
                           freq=freq, horizon_days=horizon, progress=RichProgress(unit="steps"))

@@ -9,22 +9,26 @@ from rich.markup import escape
 from rich.table import Table
 
 from defectradar.cli.common import (
+    BackendOption,
     DbOption,
     JsonOption,
+    SparkMasterOption,
     new_app,
+    open_source,
     open_store,
     out,
     print_json,
+    settings_for,
 )
 from defectradar.query.stats import quarantined_rows, store_stats
 
 
 def stats(db: DbOption = None, json_: JsonOption = False,
-          runs: Annotated[int, typer.Option(help="How many recent ingest runs to list.", min=0)] = 10) -> None:
+          runs: Annotated[int, typer.Option(help="How many recent ingest runs to list.", min=0)] = 10,
+          backend: BackendOption = None, spark_master: SparkMasterOption = None) -> None:
     """Rows per table and source, the latest ingest runs and quarantined rows."""
-    store = open_store(db)
-    with store.reader() as con:
-        result = store_stats(con, str(store.path), runs)
+    with open_source(db, backend, spark_master) as con:
+        result = store_stats(con, str(settings_for(db).db), runs)
     if json_:
         print_json(result.to_dict())
         return

@@ -1,8 +1,8 @@
 """``defectradar reliability nevada|forecast``: warranty claims by cohort and age, and what comes next.
 
 :func:`register` adds both commands to the ``reliability`` command group; each opens the store,
-makes one library call (:func:`~defectradar.reliability.nevada.nevada_for_store`,
-:func:`~defectradar.reliability.forecast.forecast_for_store`) and prints JSON or Rich tables.
+makes one library call (:func:`~defectradar.analyses.warranty.nevada_for_store`,
+:func:`~defectradar.analyses.warranty.forecast_for_store`) and prints JSON or Rich tables.
 """
 
 from __future__ import annotations
@@ -16,9 +16,19 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from defectradar.cli.common import DbOption, JsonOption, err, open_store, out, print_json, warn
-from defectradar.reliability.forecast import ASSUMPTION, forecast_for_store
-from defectradar.reliability.nevada import nevada_for_store
+from defectradar.analyses.warranty import forecast_for_store, nevada_for_store
+from defectradar.cli.common import (
+    BackendOption,
+    DbOption,
+    JsonOption,
+    SparkMasterOption,
+    err,
+    open_source,
+    out,
+    print_json,
+    warn,
+)
+from defectradar.reliability.forecast import ASSUMPTION
 
 ProductOption = Annotated[str, typer.Option("--product", "-p", help="Product id (e.g. xiaomi-11).",
                                             show_default=False)]
@@ -54,9 +64,10 @@ def nevada(product: ProductOption,
                "--months", min=1, help="Show only the latest N sales months (default: all).",
                show_default=False)] = None,
            mode: ModeOption = None, as_of: AsOfOption = None, warranty_months: WarrantyOption = None,
-           plot: PlotOption = None, db: DbOption = None, json_: JsonOption = False) -> None:
+           plot: PlotOption = None, db: DbOption = None, backend: BackendOption = None,
+           spark_master: SparkMasterOption = None, json_: JsonOption = False) -> None:
     """Nevada chart: claims per 1,000 units by sales month and months in service, and by age."""
-    with open_store(db).reader() as con:
+    with open_source(db, backend, spark_master) as con:
         table = nevada_for_store(con, product, mode, as_of, warranty_months, months)
     if plot is not None:
         _save_plot(plot, "nevada", table.cells)
@@ -101,9 +112,10 @@ def _print_left_out(excluded: dict[str, int]) -> None:
 def forecast(product: ProductOption,
              months: Annotated[int, typer.Option("--months", min=1, help="Months to forecast.")] = 6,
              mode: ModeOption = None, as_of: AsOfOption = None, warranty_months: WarrantyOption = None,
-             plot: PlotOption = None, db: DbOption = None, json_: JsonOption = False) -> None:
+             plot: PlotOption = None, db: DbOption = None, backend: BackendOption = None,
+           spark_master: SparkMasterOption = None, json_: JsonOption = False) -> None:
     """Forecast claims for the next months from the units sold so far (power-law NHPP)."""
-    with open_store(db).reader() as con:
+    with open_source(db, backend, spark_master) as con:
         fc = forecast_for_store(con, product, months, mode, as_of, warranty_months)
     if plot is not None:
         _save_plot(plot, "forecast", fc.history_, fc.forecast_)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from defectradar.core.dates import as_date
 from defectradar.errors import InputError
 from defectradar.user_files import load_user_yaml, read_user_text, shown
 
@@ -43,14 +44,14 @@ def without_identifiers(value: str) -> str:
     Ids and failure-mode ids made from what a user wrote (a product field, a source's label)
     are stored as they are: they are never redacted later, and at ingest they are made from the
     raw values, before the pseudonymiser's pass.  So identifiers are cut here, the one place
-    such ids are made: those of :func:`~defectradar.ingest.identifiers.find_identifiers` read as
+    such ids are made: those of :func:`~defectradar.core.identifiers.find_identifiers` read as
     Chinese and as American numbers (the regions of the built-in sources), and any other run of
     long number (one no product name holds: a phone of another region, a QQ number without its
     keyword).
     """
     if not _MAYBE_IDENTIFIER().search(value):
         return value
-    from defectradar.ingest.identifiers import find_identifiers
+    from defectradar.core.identifiers import find_identifiers
 
     for region in ("CN", "US"):
         found = find_identifiers(value, region)
@@ -60,7 +61,7 @@ def without_identifiers(value: str) -> str:
 
 
 def _MAYBE_IDENTIFIER():
-    from defectradar.ingest.identifiers import MAYBE_IDENTIFIER
+    from defectradar.core.identifiers import MAYBE_IDENTIFIER
 
     return MAYBE_IDENTIFIER
 
@@ -178,15 +179,6 @@ PHONE_CATEGORY = "phone"
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 
-def _date(value, where: str) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"{where}: {shown(value)} is not a date (YYYY-MM-DD)") from None
-
-
 def parse_catalog(text: str, origin: str) -> Catalog:
     try:
         doc = load_user_yaml(text, origin, _CatalogLoader)
@@ -224,8 +216,8 @@ def parse_catalog(text: str, origin: str) -> Catalog:
         if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) for a in aliases):
             raise InputError(f"{where}: 'aliases' must be a list of names")
         products.append(Product(entry["id"], entry["brand"], entry.get("series"), entry["name"],
-                                entry.get("name_zh"), _date(entry.get("launch_date"), where),
-                                _date(entry.get("end_of_production"), where),
+                                entry.get("name_zh"), as_date(entry.get("launch_date"), f"{where}: launch_date"),
+                                as_date(entry.get("end_of_production"), f"{where}: end_of_production"),
                                 tuple(str(a) for a in aliases)))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     return Catalog(tuple(products), digest, category)

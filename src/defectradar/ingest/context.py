@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from defectradar.config import Settings
+from defectradar.core.identifiers import MAYBE_IDENTIFIER
+from defectradar.core.masking import mask_identifiers
 from defectradar.domain.catalog import Catalog
 from defectradar.ingest.fields import pii_kind
-from defectradar.ingest.identifiers import MAYBE_IDENTIFIER
-from defectradar.ingest.masking import mask_identifiers
 from defectradar.ingest.pseudonymise import Pseudonymiser
 from defectradar.ingest.reading import (
     RAW_PREVIEW_CHARS,

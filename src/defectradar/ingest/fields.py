@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from defectradar.core.masking import shown
 from defectradar.errors import InputError
-from defectradar.ingest.masking import shown
 from defectradar.ingest.value_maps import FALSE_WORDS, TRUE_WORDS, fix_flag
 
 

@@ -2,8 +2,10 @@
 
 A format knows how to recognise a file (``sniff`` gives a score from 0 to 100), how to read it
 into batches named with our fields (``read``) and which normaliser turns those into store rows.
-Built-in formats register themselves through :func:`register_format`, the same door a plugin
-uses.
+A tabular format reads its container (delimited text, JSON, Parquet, a workbook) with a
+:class:`ContainerReader`.  Both live in the one registry (:mod:`defectradar.registry`, kinds
+``formats`` and ``readers``); :func:`register_builtins` puts the built-ins there, as a plug-in's
+registrar would.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import codecs
 import csv
 import io
 import json
+import sys
 from dataclasses import dataclass, field, replace
+from importlib import import_module
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
+from defectradar import registry
 from defectradar.errors import InputError, UnknownFormatError
 from defectradar.ingest import excel
 from defectradar.ingest.context import IngestContext, Normalised
@@ -110,12 +115,68 @@ class SourceFormat:
     merges_rows: bool = False
 
 
-FORMATS: dict[str, SourceFormat] = {}
+@dataclass(frozen=True)
+class ContainerReader:
+    """Reads one container (delimited text, JSON, Parquet, an Excel workbook) into raw batches.
+
+    ``read(sample, options)`` yields :class:`~defectradar.ingest.reading.RawBatch` objects of
+    string columns named as in the file; :func:`read_tabular` renames them to our fields.
+    """
+
+    name: str
+    read: Callable[[Sample, ReadOptions], Iterator[RawBatch]]
+    header: str = "line 1"          # where the column names are, as a missing-columns message says it
+    # A file of one line has a header and no rows, or one row of data and no header: only the
+    # header check tells them apart (the row must not pass silently as 0 rows read).  For a
+    # container that can hold either, this gives the columns of a file that gave no batch
+    # (None: nothing to check).
+    lone_header: Callable[[Sample, ReadOptions], list[str] | None] | None = None
 
 
-def register_format(fmt: SourceFormat) -> SourceFormat:
-    FORMATS[fmt.name] = fmt
-    return fmt
+#: The registered formats by name: a live view of the one registry (read it as a dict).
+FORMATS: Mapping[str, SourceFormat] = registry.KindView("formats")
+#: The registered container readers by name.
+READERS: Mapping[str, ContainerReader] = registry.KindView("readers")
+
+# The modules of the built-in formats.  Each declares its formats with register_format when
+# imported; register_builtins imports them and registers what they declared.
+BUILTIN_FORMAT_MODULES = (
+    "defectradar.ingest.generic",
+    "defectradar.ingest.nhtsa",
+    "defectradar.ingest.nhtsa_recalls",
+    "defectradar.ingest.weibo",
+    "defectradar.ingest.announcements",
+)
+_BUILTIN_FORMATS: dict[str, SourceFormat] = {}
+
+
+def register_format(fmt: SourceFormat, *, replace: bool = False) -> SourceFormat:
+    """Register ``fmt`` under its name (``ingest --type NAME``) and return it.
+
+    Called by a built-in format module as it is imported, this declares a built-in (registered
+    by :func:`register_builtins`, into whichever registry loads them); called from anywhere else
+    it registers in the process's registry, like ``registry.register("formats", ...)``.
+    """
+    if not isinstance(fmt, SourceFormat):
+        raise InputError(f"register_format takes a SourceFormat, not {type(fmt).__name__}")
+    # The caller's module tells a built-in's declaration apart: the built-in modules cannot
+    # register into the registry as they are imported, since loading the registry imports them.
+    if sys._getframe(1).f_globals.get("__name__") in BUILTIN_FORMAT_MODULES:
+        if _BUILTIN_FORMATS.get(fmt.name, fmt) is not fmt:
+            raise ValueError(f"built-in format {fmt.name!r} is declared twice")
+        _BUILTIN_FORMATS[fmt.name] = fmt
+        return fmt
+    return registry.register("formats", fmt.name, fmt, replace=replace)
+
+
+def register_builtins(reg: registry.Registry) -> None:
+    """Register the built-in container readers and source formats in ``reg``."""
+    for reader in _BUILTIN_READERS:
+        reg.register("readers", reader.name, reader)
+    for module in BUILTIN_FORMAT_MODULES:
+        import_module(module)
+    for fmt in _BUILTIN_FORMATS.values():
+        reg.register("formats", fmt.name, fmt)
 
 
 # A first line longer than the sample is read to its end, up to this, so a delimited file's
@@ -151,19 +212,22 @@ def take_sample(path: Path, encoding_name: str | None = None, sheet: str | None 
 
 def detect_format(sample: Sample) -> SourceFormat:
     """The registered format that scores highest on ``sample``."""
-    scored = sorted(((fmt.sniff(sample), fmt.name) for fmt in FORMATS.values()), reverse=True)
+    formats = registry.default().entries("formats")
+    scored = sorted(((fmt.sniff(sample), fmt.name) for fmt in formats.values()), reverse=True)
     if not scored or scored[0][0] <= 0:
         raise UnknownFormatError(
             f"{sample.path}: cannot tell what kind of file this is; pass --type ({kinds_accepted()})"
         )
-    return FORMATS[scored[0][1]]
+    return formats[scored[0][1]]
 
 
 def get_format(name: str) -> SourceFormat:
-    try:
-        return FORMATS[name]
-    except KeyError:
-        raise UnknownFormatError(f"unknown --type {name!r}; choose one of auto, {', '.join(sorted(FORMATS))}") from None
+    """The registered format ``name`` (``ingest --type NAME``)."""
+    fmt = registry.default().find("formats", name)
+    if fmt is None:
+        raise UnknownFormatError(f"unknown --type {name!r}; choose one of auto, "
+                                 f"{', '.join(registry.names('formats'))}")
+    return fmt
 
 
 # -- tabular containers shared by csv / jsonl / parquet / service-records / sales --------------
@@ -184,23 +248,10 @@ def read_tabular(sample: Sample, options: ReadOptions, fields: tuple[Field, ...]
     columns to ``fields`` (explicit map first).  A workbook is read as one whatever the type
     names (``--type csv`` on a .xlsx means complaints in it)."""
     kind = "excel" if sample.is_excel else container or container_of(sample)
-    header = "line 1"
-    if kind == "excel":
-        batches = excel.read_excel(sample.path, options.batch_rows, options.sheet, options.progress)
-        header = "its first row"
-    elif kind == "parquet":
-        batches = read_parquet(sample.path, options.batch_rows, options.progress)
-    elif kind == "json":
-        batches = read_json_lines(sample.path, sample.encoding, options.batch_rows, options.progress)
-        header = "first object"
-    else:
-        dialect = sniff_dialect(sample.text, options.delimiter)
-        if not sample.text.strip():
-            return
-        batches = read_delimited(sample.path, sample.encoding, dialect, options.batch_rows,
-                                 options.max_record_lines, on_bytes=options.progress)
+    reader: ContainerReader = registry.get("readers", kind)
+    header = reader.header
     resolved: dict[str, str] | None = None
-    for batch in batches:
+    for batch in reader.read(sample, options):
         if resolved is None:
             columns = [c for c in batch.table.column_names if c != "_row"]
             if not columns and batch.table.num_rows == 0:
@@ -213,14 +264,48 @@ def read_tabular(sample: Sample, options: ReadOptions, fields: tuple[Field, ...]
         present = {k: v for k, v in resolved.items() if v in batch.table.column_names}
         table, _ = apply_mapping(batch.table, present)
         yield replace(batch, table=table, rejections=[_renamed(r, resolved) for r in batch.rejections])
-    if resolved is None and kind in ("delimited", "excel"):
-        # A file of one line has a header and no rows, or one row of data and no header: only the
-        # header check tells them apart (the row must not pass silently as 0 rows read).
-        columns = sample.header(options.delimiter)
+    columns = reader.lone_header(sample, options) if resolved is None and reader.lone_header else None
+    if columns is not None:
         try:
             resolve_columns(columns, fields, options.mapping, str(sample.path))
         except MissingColumnsError as exc:
             raise UnknownFormatError(missing_columns_message(exc, _kind_of(fields), header)) from None
+
+
+def _read_excel(sample: Sample, options: ReadOptions) -> Iterator[RawBatch]:
+    return excel.read_excel(sample.path, options.batch_rows, options.sheet, options.progress)
+
+
+def _read_parquet(sample: Sample, options: ReadOptions) -> Iterator[RawBatch]:
+    return read_parquet(sample.path, options.batch_rows, options.progress)
+
+
+def _read_json(sample: Sample, options: ReadOptions) -> Iterator[RawBatch]:
+    return read_json_lines(sample.path, sample.encoding, options.batch_rows, options.progress)
+
+
+def _read_delimited(sample: Sample, options: ReadOptions) -> Iterator[RawBatch]:
+    dialect = sniff_dialect(sample.text, options.delimiter)
+    if not sample.text.strip():
+        return          # an empty file: no rows, and no header to find fault with
+    yield from read_delimited(sample.path, sample.encoding, dialect, options.batch_rows,
+                              options.max_record_lines, on_bytes=options.progress)
+
+
+def _delimited_header(sample: Sample, options: ReadOptions) -> list[str] | None:
+    return sample.header(options.delimiter) if sample.text.strip() else None
+
+
+def _excel_header(sample: Sample, options: ReadOptions) -> list[str] | None:
+    return sample.header(options.delimiter)
+
+
+_BUILTIN_READERS = (
+    ContainerReader("delimited", _read_delimited, lone_header=_delimited_header),
+    ContainerReader("json", _read_json, header="first object"),
+    ContainerReader("parquet", _read_parquet),
+    ContainerReader("excel", _read_excel, header="its first row", lone_header=_excel_header),
+)
 
 
 def _kind_of(fields: tuple[Field, ...]) -> str:

@@ -16,7 +16,6 @@ import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from queue import Full, Queue
 from typing import Callable, Iterator
@@ -26,6 +25,7 @@ import defectradar.ingest.generic  # noqa: F401 - registers the built-in formats
 import defectradar.ingest.nhtsa  # noqa: F401
 import defectradar.ingest.nhtsa_recalls  # noqa: F401
 import defectradar.ingest.weibo  # noqa: F401
+from defectradar.core.dates import utc_now
 from defectradar.domain.catalog import Catalog, load_catalog
 from defectradar.errors import DefectRadarError, IngestAccountingError, InputError, UnreadableFileError
 from defectradar.ingest import runs
@@ -72,10 +72,6 @@ class IngestResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -182,7 +178,7 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
     with store.exclusive_writer(), store.write_session() as session:
         with session.transaction() as con:
             key = resolve_key(con, settings)
-            writer.sync_products(con, catalog, _now())
+            writer.sync_products(con, catalog, utc_now())
         pseudonymiser = Pseudonymiser(key, settings.public_handles,
                                       default_region=fmt.default_phone_region or settings.phone_region)
         # A --map column name may be data (a file without a header row): the run record keeps
@@ -193,7 +189,7 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
                                      for name, values in options["value_maps"].items()}
         ctx = IngestContext(settings=settings, pseudonymiser=pseudonymiser,
                             catalog=catalog, source=source, source_type=fmt.name, timezone=zone,
-                            run_id=str(uuid.uuid4()), now=_now(), date_order=date_order,
+                            run_id=str(uuid.uuid4()), now=utc_now(), date_order=date_order,
                             classifier=classifier or None)
         meter = _Meter(progress, path.name, path.stat().st_size)
         batches = fmt.read(sample, ReadOptions(mapping=mapping or {}, batch_rows=settings.batch_rows,
@@ -215,10 +211,10 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, source_type: str 
                 undo = [] if earlier else runs.check_earlier_runs(con, path, file_hash, source, options,
                                                                    replace=replace_earlier, force=force)
                 for old in undo:   # in the run's first transaction: replaced and started together
-                    removed = writer.undo_run(con, old["run_id"], actor=actor or runs.current_user(), now=_now(),
+                    removed = writer.undo_run(con, old["run_id"], actor=actor or runs.current_user(), now=utc_now(),
                                               detail=f"replaced by run {run.run_id[:8]} (ingest --replace)")
                     result.replaced.append({"run_id": old["run_id"], "removed": removed})
-                writer.start_run(con, run, _now(), status="skipped" if earlier else "running",
+                writer.start_run(con, run, utc_now(), status="skipped" if earlier else "running",
                                  message=f"already ingested in run {earlier}" if earlier else None)
             result.run_id = run.run_id
             if earlier:
@@ -329,14 +325,14 @@ def _consume(session, ready, ctx: IngestContext, fmt, run: writer.RunRecord, res
                 _write_batch(con, ctx, fmt, run, batch, normalised, result)
             meter.written(batch.bytes_done, result.rows_inserted + result.rows_duplicate)
         with session.transaction() as con:
-            writer.finish_run(con, run.run_id, "complete", _now())
+            writer.finish_run(con, run.run_id, "complete", utc_now())
     except BaseException as exc:
         result.status = "failed"
         result.message = str(exc) if isinstance(exc, DefectRadarError) else f"{type(exc).__name__}: {exc}"
         if isinstance(exc, KeyboardInterrupt):
             result.message = "interrupted"
         with session.transaction() as con:
-            writer.finish_run(con, run.run_id, "failed", _now(), result.message)
+            writer.finish_run(con, run.run_id, "failed", utc_now(), result.message)
         raise
     finally:
         meter.finish()

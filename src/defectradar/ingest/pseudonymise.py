@@ -23,8 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from defectradar.ingest.fields import is_blank
-from defectradar.ingest.identifiers import (
+from defectradar.core.identifiers import (
     CANDIDATE,
     CN_MOBILE,
     MAYBE_IDENTIFIER,
@@ -32,6 +31,7 @@ from defectradar.ingest.identifiers import (
     mask_tokens,
     normalise_phone,
 )
+from defectradar.ingest.fields import is_blank
 
 # Every prefix is 2-5 lower-case letters: identifiers.TOKEN recognises tokens by that shape.
 PREFIX = {"device": "dev", "phone": "tel", "email": "mail", "person_id": "pid", "user": "usr",

@@ -24,20 +24,16 @@ import getpass
 import json
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from defectradar.core.dates import utc_now
 from defectradar.errors import InputError
 from defectradar.store import writer
 from defectradar.store.connect import Store
 
 _RUN_ID = re.compile(r"^[0-9a-fA-F-]{1,36}$")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def current_user() -> str:
@@ -164,7 +160,7 @@ def undo_run(store: Store, prefix: str, *, actor: str | None = None, detail: str
         if run["status"] == "skipped":
             raise InputError(f"run {run['run_id'][:8]} skipped its file (already ingested) and stored nothing; "
                              "undo the run that stored it")
-        now = _now()
+        now = utc_now()
         removed = writer.undo_run(con, run["run_id"], actor=actor, now=now, detail=detail)
     return UndoResult(run["run_id"], run["path"], run["source_type"], run["source"], removed, actor,
                       now.isoformat(sep=" ", timespec="seconds"))

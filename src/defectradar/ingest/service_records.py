@@ -14,6 +14,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from defectradar.core.masking import shown
 from defectradar.domain.records import SERVICE_ACTIONS, ServiceAction
 from defectradar.ingest.context import (
     IngestContext,
@@ -28,7 +29,6 @@ from defectradar.ingest.fields import (
     integer_column,
     list_column,
 )
-from defectradar.ingest.masking import shown
 from defectradar.ingest.reading import ROW, RawBatch
 from defectradar.ingest.timeparse import datetime_column
 from defectradar.ingest.value_maps import fix_flag

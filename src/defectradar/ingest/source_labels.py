@@ -25,8 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from defectradar.core.masking import shown
 from defectradar.ingest.fields import blank_to_null, field_column
-from defectradar.ingest.masking import shown
 from defectradar.ingest.value_maps import (
     FALSE_WORDS,
     NO_SEVERITY_WORDS,

@@ -34,8 +34,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from defectradar.core.dates import as_date
+from defectradar.core.lifetimes import LifetimeData, RecurrenceData
 from defectradar.errors import InputError
-from defectradar.query.series import as_date
 from defectradar.query.service_histories import (
     CLAIM_ACTIONS,
     RETIRING_ACTIONS,
@@ -44,7 +45,6 @@ from defectradar.query.service_histories import (
     latest_service_date,
 )
 from defectradar.query.stats import backend
-from defectradar.reliability.data import LifetimeData, RecurrenceData
 
 POPULATIONS = ("sales", "devices")
 
@@ -99,10 +99,11 @@ def _claims(con, product: str, mode: str | None, as_of: date) -> pd.DataFrame:
 
 def _check_product(con, product: str) -> None:
     check_product(con, product)             # unknown anywhere: named with the closest known ids
-    known = con.execute("SELECT count(*) FROM service_events WHERE product_id = ?", [product]).fetchone()[0]
+    events = backend(con).table("service_events")
+    known = events.filter(events.product_id == product).count().to_pyarrow().as_py()
     if known == 0:
-        names = [r[0] for r in con.execute(
-            "SELECT DISTINCT product_id FROM service_events WHERE product_id IS NOT NULL ORDER BY 1").fetchall()]
+        ids = events.filter(events.product_id.notnull()).select("product_id").distinct().order_by("product_id")
+        names = ids.product_id.to_pyarrow().to_pylist()
         raise InputError(f"no service events for product {product!r}; products with service records: "
                          f"{', '.join(names) or 'none'}")
 
@@ -215,10 +216,9 @@ def lifetimes_for_store(con, product: str, mode: str | None = None, as_of=None,
 
 
 def _known_devices(con, product: str, as_of: date) -> pd.DataFrame:
-    frame = con.execute(
-        "SELECT device_token, min(purchase_date) AS purchase_date FROM devices "
-        "WHERE product_id = ? AND purchase_date IS NOT NULL AND purchase_date <= ? GROUP BY device_token",
-        [product, as_of]).df()
+    d = backend(con).table("devices")
+    d = d.filter((d.product_id == product) & d.purchase_date.notnull() & (d.purchase_date <= as_of))
+    frame = d.group_by("device_token").aggregate(purchase_date=d.purchase_date.min()).to_pandas()
     frame["age"] = (pd.Timestamp(as_of) - pd.to_datetime(frame["purchase_date"])).dt.days.astype(float)
     return frame
 

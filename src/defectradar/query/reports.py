@@ -21,10 +21,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
+from defectradar.core.dates import as_date
+from defectradar.core.masking import shown
 from defectradar.domain.catalog import UNCATALOGUED_PREFIX, Catalog, is_uncatalogued, uncatalogued_id
 from defectradar.errors import InputError
-from defectradar.ingest.masking import shown
-from defectradar.query.series import as_date
 from defectradar.query.stats import backend
 
 MIN_PREFIX = 4

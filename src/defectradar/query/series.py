@@ -4,7 +4,7 @@
   month) from ``reports_labelled`` (the effective labels: analyst > relabel > ingest), per
   product, failure mode and/or source, zero-filled over one calendar.
 * :func:`exposure_series`: units in service per period from ``sales_current``.
-* :func:`series_for_store`: both together as :class:`~defectradar.signals.base.CountSeries`
+* :func:`series_for_store`: both together as :class:`~defectradar.core.series.CountSeries`
   keyed by group, ready for the temporal detectors.
 
 Grouping, counting and filtering are Ibis expressions (they run on DuckDB or a cluster
@@ -31,28 +31,14 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from defectradar.core.dates import FREQS, as_date, calendar, period_start
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
 from defectradar.query.stats import backend
-from defectradar.signals.base import CountSeries
 
-FREQS = ("day", "week", "month")
 #: ``by`` names and the columns they group on.
 GROUPS = {"product": "product_id", "mode": "failure_mode", "source": "source"}
 _TRUNCATE = {"week": "W", "month": "M"}
-
-
-def as_date(value, name: str = "as_of") -> date | None:
-    """A date from a ``date``, ``datetime`` or ``YYYY-MM-DD`` string (None stays None)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def _check_freq(freq: str) -> None:
@@ -70,22 +56,6 @@ def _group_columns(by: Iterable[str]) -> list[str]:
     return [GROUPS[b] for b in by]
 
 
-def period_start(day: date, freq: str) -> date:
-    """The first day of the period holding ``day`` (weeks start on Monday, ISO 8601)."""
-    if freq == "week":
-        return day - timedelta(days=day.weekday())
-    if freq == "month":
-        return day.replace(day=1)
-    return day
-
-
-def calendar(first: date, last: date, freq: str) -> list[date]:
-    """Every period start from the period of ``first`` to the period of ``last``."""
-    step = {"day": "D", "week": "W-MON", "month": "MS"}[freq]
-    index = pd.date_range(period_start(first, freq), period_start(last, freq), freq=step)
-    return [d.date() for d in index]
-
-
 def _period_end(start: date, freq: str) -> date:
     """Last day of the period starting at ``start``."""
     if freq == "day":
@@ -100,23 +70,11 @@ COUNTS = ("failures", "all")      # which kinds of failure mode a report counts 
 # What a "mode" series is counted by: the failure modes (the classifier's, or a custom model's
 # labels: "label" names them so), or the source's own coding (NHTSA components, top level).
 DIMENSIONS = ("mode", "label", "component")
-# A report's components as ids, as text.subject.source_modes makes them: a label holding several
-# joined by "," without a space counts as several; the part before ":" is the top level.
-COMPONENT_MODES = ("list_distinct(list_filter(list_transform(flatten(list_transform(coalesce(components, "
-                   "CAST([] AS VARCHAR[])), lambda c: string_split(replace(c, ', ', chr(31)), ','))), "
-                   "lambda p: trim(regexp_replace(lower(replace(split_part(p, ':', 1), chr(31), ', ')), "
-                   "'[^a-z0-9]+', '-', 'g'), '-')), lambda m: m <> ''))")
-
-# A report's modes of kind "complaint" (works, worse than expected) are left out when only
-# failures count; reports labelled before kinds existed (NULL) count every mode as a failure.
-FAILURES_ONLY = ("SELECT * REPLACE (list_filter(failure_modes, lambda m: NOT list_contains("
-                 "coalesce(complaint_modes, CAST([] AS VARCHAR[])), m)) AS failure_modes) FROM reports_labelled")
 
 
-def failures_view(con) -> str:
-    """A temporary view of ``reports_labelled`` whose ``failure_modes`` hold failures only.
-    (A view on the connection rather than Ibis' ``sql()``, which this DuckDB release breaks.)"""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW reports_failures AS {FAILURES_ONLY}")
+def failures_view(con=None) -> str:
+    """The name of the view of ``reports_labelled`` whose ``failure_modes`` hold failures only
+    (defined in :mod:`defectradar.backends.views`, installed in the store by the migrations)."""
     return "reports_failures"
 
 
@@ -137,11 +95,9 @@ def _events_table(con, table: str, count: str = "failures", dimension: str = "mo
         raise InputError(f"--by must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
     b = backend(con)
     if table == "reports" and dimension == "component":
-        con.execute("CREATE OR REPLACE TEMP VIEW reports_by_component AS SELECT * REPLACE "
-                    f"({COMPONENT_MODES} AS failure_modes) FROM reports_labelled")
         return b.table("reports_by_component")
     if table == "reports":
-        return b.table("reports_labelled") if count == "all" else b.table(failures_view(con))
+        return b.table("reports_labelled" if count == "all" else "reports_failures")
     e = b.table("service_events")
     e = e.filter(e.action != "inspect")
     return e.select(report_id=e.event_id, created_at=e.date.cast("timestamp"), product_id=e.product_id,

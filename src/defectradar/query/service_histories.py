@@ -1,6 +1,6 @@
 """Service histories per device: every service event with the device's purchase date.
 
-The input of repeat-repair ("lemon") rules (:mod:`defectradar.reliability.lemons`).  One row
+The input of repeat-repair ("lemon") rules (:mod:`defectradar.analyses.lemons`).  One row
 per service event, joined to the earliest purchase date the store holds for its device token
 (a token may have several ``devices`` rows, one per source that described it).
 
@@ -20,8 +20,8 @@ import difflib
 
 import pandas as pd
 
+from defectradar.core.dates import as_date
 from defectradar.errors import InputError
-from defectradar.query.series import as_date
 from defectradar.query.stats import backend
 
 #: Service actions that are claims (a remedy was given): the failures of the reliability views.

@@ -8,25 +8,28 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 
-import duckdb
-
+from defectradar.backends import as_backend
+from defectradar.core.numbers import json_ready
 from defectradar.store import migrate
 
 FACT_TABLES = ("reports", "devices", "service_events", "sales", "products", "label_events", "quarantine")
 _SOURCE_TABLES = ("reports", "devices", "service_events", "sales")
 
 
-def backend(con: duckdb.DuckDBPyConnection):
-    """An Ibis backend over an open DuckDB connection (the store's one adapter point).
+def backend(source):
+    """The :class:`~defectradar.backends.base.Backend` for ``source``: a backend as it is, or an
+    open DuckDB connection wrapped (its Ibis tables load on first use, so commands that never
+    query pay nothing for Ibis)."""
+    return as_backend(source)
 
-    Ibis is imported here, not at module load: it costs half a second and 100 MB, which
-    commands that never query (ingest, simulate) should not pay.
-    """
-    import ibis
 
-    return ibis.duckdb.from_connection(con)
+def schema_version(source) -> int:
+    """The store's schema version: from the DuckDB store, or from a Parquet export's manifest."""
+    b = backend(source)
+    if "sql" in b.capabilities:
+        return migrate.current_version(b.con)
+    return int(getattr(b, "manifest", {}).get("schema_version") or 0)
 
 
 @dataclass
@@ -65,11 +68,7 @@ def run_status(run: dict) -> str:
     return run["status"]
 
 
-def _json_safe(value):
-    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
-
-
-def store_stats(con: duckdb.DuckDBPyConnection, path: str, recent_runs: int = 10) -> StoreStats:
+def store_stats(con, path: str, recent_runs: int = 10) -> StoreStats:
     """Counts for ``stats``: every fact table, per source, the latest runs and quarantine reasons."""
     ib = backend(con)
     tables = {name: int(ib.table(name).count().to_pyarrow().as_py()) for name in FACT_TABLES}
@@ -79,27 +78,29 @@ def store_stats(con: duckdb.DuckDBPyConnection, path: str, recent_runs: int = 10
         rows = t.group_by("source").aggregate(rows=t.count()).order_by("source").to_pyarrow().to_pylist()
         by_source[name] = {r["source"]: int(r["rows"]) for r in rows}
     runs_t = ib.table("ingest_runs")
-    runs = (runs_t.order_by(runs_t.started_at.desc()).limit(recent_runs)
+    runs = (runs_t.order_by([runs_t.started_at.desc(), runs_t.run_id]).limit(recent_runs)
             .select("run_id", "source_type", "source", "path", "status", "started_at", "finished_at",
                     "rows_read", "rows_inserted", "rows_duplicate", "rows_quarantined", "rows_merged", "pid",
                     "host", "message")
             .to_pyarrow().to_pylist())
-    undone = {row[0] for row in con.execute("SELECT run_id FROM store_history WHERE action = 'undo_run'").fetchall()}
+    history = ib.table("store_history")
+    undone = set(history.filter(history.action == "undo_run").run_id.to_pyarrow().to_pylist())
     for run in runs:
         run["status"] = run_status({**run, "undone_at": True if run["run_id"] in undone else None})
         for key in ("pid", "host"):
             run.pop(key)
         for key, value in list(run.items()):
-            run[key] = _json_safe(value)
+            run[key] = json_ready(value, datetime_sep=" ")
     q = ib.table("quarantine")
     grouped = q.group_by(["source_type", "reason"]).aggregate(rows=q.count())
-    reasons = (grouped.order_by(grouped.rows.desc()).limit(10).to_pyarrow().to_pylist())
-    return StoreStats(path=path, schema_version=migrate.current_version(con), tables=tables,
+    # Ties in a stable order, so every engine lists the same ten.
+    reasons = (grouped.order_by([grouped.rows.desc(), "source_type", "reason"]).limit(10).to_pyarrow().to_pylist())
+    return StoreStats(path=path, schema_version=schema_version(con), tables=tables,
                       by_source=by_source, runs=runs, quarantined=tables["quarantine"],
                       quarantine_reasons=reasons)
 
 
-def quarantined_rows(con: duckdb.DuckDBPyConnection, run_id: str | None = None, limit: int = 50) -> list[dict]:
+def quarantined_rows(con, run_id: str | None = None, limit: int = 50) -> list[dict]:
     """The most recent quarantined rows (optionally of one run), newest first."""
     q = backend(con).table("quarantine")
     if run_id:
@@ -107,4 +108,4 @@ def quarantined_rows(con: duckdb.DuckDBPyConnection, run_id: str | None = None, 
     rows = (q.order_by([q.quarantined_at.desc(), q.path, q.row_number]).limit(limit)
             .select("ingest_run", "path", "row_number", "field", "reason", "raw", "quarantined_at")
             .to_pyarrow().to_pylist())
-    return [{k: _json_safe(v) for k, v in row.items()} for row in rows]
+    return [{k: json_ready(v, datetime_sep=" ") for k, v in row.items()} for row in rows]

@@ -32,36 +32,15 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 
+from defectradar.core.dates import add_months, as_date, last_complete_month
+from defectradar.core.lifetimes import WarrantyCounts
 from defectradar.errors import InputError
-from defectradar.query.series import as_date
 from defectradar.query.service_histories import CLAIM_ACTIONS, check_mode, check_product, latest_service_date
 from defectradar.query.stats import backend
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, n: int) -> date:
-    """The first day of the month ``n`` months after ``month``'s."""
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: date, later: date) -> int:
-    """Whole calendar months from ``first``'s month to ``later``'s (0 in the same month)."""
-    return (later.year - first.year) * 12 + later.month - first.month
-
-
-def last_complete_month(as_of: date) -> date:
-    """The first day of the last calendar month that ends on or before ``as_of``."""
-    following = as_of + timedelta(days=1)
-    return add_months(month_start(following), -1)
 
 
 def claims_by_month(con, product: str, mode: str | None = None, through: date | None = None):
@@ -94,43 +73,6 @@ def units_by_month(con, product: str, through: date | None = None):
         s = s.filter(s.month <= through)
     s = s.mutate(sales_month=s.month.truncate("M"))
     return s.group_by("sales_month").aggregate(units=s.units.sum())
-
-
-@dataclass
-class WarrantyCounts:
-    """Claims and cohort sizes of one product (and failure mode), observed through ``last_month``.
-
-    Attributes
-    ----------
-    product, mode
-        Product id; failure mode or None for all modes.
-    as_of
-        The cut-off day.
-    last_month
-        First day of the last complete month at ``as_of`` (see the module notes on partial months).
-    claims
-        ``sales_month`` (date, or None when the device has no purchase date), ``claim_month``
-        (date) and ``claims`` (int), for claim months up to ``last_month``.
-    units
-        ``sales_month`` and ``units`` for sales months up to ``last_month``.
-    """
-
-    product: str
-    mode: str | None
-    as_of: date
-    last_month: date
-    claims: pd.DataFrame
-    units: pd.DataFrame
-
-    def __post_init__(self) -> None:
-        for name, columns in (("claims", ("sales_month", "claim_month", "claims")),
-                              ("units", ("sales_month", "units"))):
-            frame = getattr(self, name)
-            missing = [c for c in columns if c not in frame.columns]
-            if missing:
-                raise InputError(f"{name} table lacks column {missing[0]!r}; it needs {', '.join(columns)}")
-        if (self.claims["claims"] < 0).any() or (self.units["units"] < 0).any():
-            raise InputError("claims and units must be non-negative counts")
 
 
 def _dates(column: pd.Series) -> pd.Series:

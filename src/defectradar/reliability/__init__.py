@@ -7,21 +7,19 @@
   Lawless-Nadeau variance.
 * :class:`NevadaTable` / :func:`nevada_table` and :class:`WarrantyForecast`: claims by sales
   month and months in service, and the claims still to come.
-* :func:`find_lemons` with the rules of :mod:`~defectradar.reliability.lemon_rules`: devices
-  repaired too often under Chinese, EU or US-style rules.
-* :class:`LifetimeData` / :class:`RecurrenceData`: the checked inputs of the estimators.
+* :class:`LifetimeData` / :class:`RecurrenceData`: the checked inputs of the estimators
+  (:mod:`defectradar.core.lifetimes`).
 
-The store-side queries that build these inputs live in :mod:`defectradar.query.reliability`.
+The store-side queries that build these inputs live in :mod:`defectradar.query.reliability` and
+:mod:`defectradar.query.warranty`; :mod:`defectradar.analyses` hands their results to the fitters.
 """
 
-from defectradar.reliability.data import LifetimeData, RecurrenceData
+from defectradar.core.lifetimes import LifetimeData, RecurrenceData
 from defectradar.reliability.forecast import WarrantyForecast
 from defectradar.reliability.kaplan_meier import KaplanMeier, LogRankResult, logrank
-from defectradar.reliability.lemons import find_lemons, load_lemon_rules
 from defectradar.reliability.mcf import MeanCumulativeFunction, compare_mcf
 from defectradar.reliability.nevada import NevadaTable, nevada_table
 from defectradar.reliability.weibull import WeibullModel
 
 __all__ = ["LifetimeData", "RecurrenceData", "KaplanMeier", "LogRankResult", "logrank", "MeanCumulativeFunction",
-           "compare_mcf", "WeibullModel", "WarrantyForecast", "NevadaTable", "nevada_table", "find_lemons",
-           "load_lemon_rules"]
+           "compare_mcf", "WeibullModel", "WarrantyForecast", "NevadaTable", "nevada_table"]

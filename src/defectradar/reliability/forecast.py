@@ -34,12 +34,13 @@ sum.  **No new sales are added**: the units still to age are those of the cohort
 last complete month.  The month's interval is the Poisson :math:`(\alpha/2, 1-\alpha/2)` quantiles
 of :math:`\mu_m`; the total over the :math:`N` months is Poisson with mean :math:`\sum\mu_m`.  The
 interval is for Poisson noise around the fitted model only: the uncertainty of :math:`\beta` and
-:math:`\eta` is not propagated, which the back-test (:func:`backtest_forecast`) makes visible.
+:math:`\eta` is not propagated, which the back-test
+(:func:`~defectradar.analyses.warranty.backtest_forecast`) makes visible.
 
 Examples
 --------
 >>> with store.reader() as con:                                        # doctest: +SKIP
-...     fc = forecast_for_store(con, "xiaomi-11", months=6, as_of="2022-06-30")
+...     fc = forecast_for_store(con, "xiaomi-11", months=6, as_of="2022-06-30")   # defectradar.analyses.warranty
 >>> fc.beta_, fc.eta_, fc.total_                                      # doctest: +SKIP
 """
 
@@ -53,10 +54,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from defectradar.core.confidence import z_for
+from defectradar.core.dates import add_months, months_between
+from defectradar.core.estimator import Estimator, positive_int, probability
+from defectradar.core.lifetimes import WarrantyCounts
+from defectradar.core.numbers import significant
 from defectradar.errors import InputError
-from defectradar.query.warranty import WarrantyCounts, add_months, months_between, warranty_counts
 from defectradar.reliability.nevada import claims_by_calendar_month, nevada_table
-from defectradar.signals.base import Estimator, positive_int, probability, significant
 
 ASSUMPTION = ("no new sales: the forecast covers the units of cohorts sold up to the last complete month "
               "as they age; the interval is Poisson noise around the fitted model")
@@ -158,7 +162,7 @@ def fit_power_law(units, ages, claims, alpha: float = 0.05) -> PowerLawFit:
     grad = np.stack([n * (db_hi - db_lo), n * (de_hi - de_lo)])
     information = (grad / mu) @ grad.T
     cov_log = np.linalg.pinv(information)
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = z_for(1 - alpha)
     se_b, se_e = np.sqrt(np.maximum(np.diag(cov_log), 0.0))
     dof = max(len(y) - 2, 1)
     dispersion = float(np.sum((y - mu) ** 2 / mu) / dof)
@@ -323,44 +327,3 @@ class WarrantyForecast(Estimator):
                           "upper": int(self.total_["upper"])},
                 "by_age": by_age, "unmatched_claims": int(t.unmatched_claims),
                 "excluded_claims": {k: int(v) for k, v in t.excluded_claims.items()}, "warnings": self.caveats()}
-
-
-
-def forecast_for_store(con, product: str, months: int = 6, mode: str | None = None, as_of=None,
-                       warranty_months: int | None = None, alpha: float = 0.05) -> WarrantyForecast:
-    """:class:`WarrantyForecast` fitted to the store's claims and sales as of a day."""
-    forecaster = WarrantyForecast(months, alpha, warranty_months)
-    forecaster._validate_params()        # a bad setting fails before the store is read
-    return forecaster.fit(warranty_counts(con, product, mode, as_of))
-
-
-def backtest_forecast(con, product: str, as_of, months: int = 6, mode: str | None = None,
-                      warranty_months: int | None = None, alpha: float = 0.05) -> pd.DataFrame:
-    """Forecast from the data known at ``as_of`` and compare with the claims that followed.
-
-    Returns
-    -------
-    DataFrame
-        ``month``, ``expected``, ``lower``, ``upper`` (the forecast made at ``as_of``),
-        ``actual`` (later claims of the cohorts the forecast covers, i.e. sold up to the last
-        complete month at ``as_of`` and with a sales row, within the warranty), ``actual_all``
-        (every claim of the product and mode in the month) and ``inside`` (``actual`` within the
-        interval).  Months after the store's last complete month have no actuals (missing).
-    """
-    fitted = forecast_for_store(con, product, months, mode, as_of, warranty_months, alpha)
-    later = warranty_counts(con, product, mode, None)
-    claims = later.claims[later.claims["claim_month"] <= later.last_month]
-    cohorts = set(fitted.nevada_.cells["sales_month"])
-    covered = claims[claims["sales_month"].isin(cohorts)].copy()
-    if warranty_months is not None:
-        ages = [months_between(s, c) for s, c in zip(covered["sales_month"], covered["claim_month"])]
-        covered = covered[np.asarray(ages) < warranty_months]
-    result = fitted.forecast_.copy()
-    actual = covered.groupby("claim_month")["claims"].sum()
-    actual_all = claims.groupby("claim_month")["claims"].sum()
-    observed = result["month"] <= later.last_month
-    result["actual"] = [int(actual.get(m, 0)) if o else None for m, o in zip(result["month"], observed)]
-    result["actual_all"] = [int(actual_all.get(m, 0)) if o else None for m, o in zip(result["month"], observed)]
-    result["inside"] = [None if v is None else bool(lo <= v <= up)
-                        for v, lo, up in zip(result["actual"], result["lower"], result["upper"])]
-    return result

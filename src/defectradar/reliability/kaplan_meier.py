@@ -35,11 +35,12 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from defectradar.core.confidence import z_for
+from defectradar.core.estimator import Estimator, one_of, probability
+from defectradar.core.lifetimes import LifetimeData, format_age, no_survivors_note
+from defectradar.core.numbers import json_number, json_rows
 from defectradar.errors import InputError
-from defectradar.reliability.data import LifetimeData, format_age, no_survivors_note
-from defectradar.signals.base import Estimator, json_number, json_rows, one_of, probability
 
 CONF_TYPES = ("log", "log-log", "plain")
 
@@ -91,7 +92,7 @@ class KaplanMeier(Estimator):
             survival = np.cumprod(1.0 - events / at_risk)
             term = np.where(events > 0, events / (at_risk * (at_risk - events)), 0.0)
         std_log = np.sqrt(np.cumsum(term))
-        lower, upper = _band(survival, std_log, stats.norm.ppf(0.5 + self.confidence / 2), self.conf_type)
+        lower, upper = _band(survival, std_log, z_for(self.confidence), self.conf_type)
         self.table_ = pd.DataFrame({"time": times, "at_risk": at_risk, "events": events,
                                     "censored": leaving - events, "survival": survival, "std_log": std_log,
                                     "lower": lower, "upper": upper})

@@ -39,11 +39,12 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from defectradar.core.confidence import z_for
+from defectradar.core.estimator import Estimator, one_of, probability
+from defectradar.core.lifetimes import RecurrenceData
+from defectradar.core.numbers import json_number, json_rows
 from defectradar.errors import InputError
-from defectradar.reliability.data import RecurrenceData
-from defectradar.signals.base import Estimator, json_number, json_rows, one_of, probability
 
 BOUNDS = ("normal", "log")
 
@@ -84,7 +85,7 @@ class MeanCumulativeFunction(Estimator):
                              "RecurrenceData.from_arrays()")
         times, at_risk, events, mcf, variance = _mcf(data)
         se = np.sqrt(np.maximum(variance, 0.0))     # rounding can leave -1e-18 where the variance is 0
-        z = stats.norm.ppf(0.5 + self.confidence / 2)
+        z = z_for(self.confidence)
         if self.bounds == "normal":
             lower, upper = mcf - z * se, mcf + z * se
         else:
@@ -210,6 +211,6 @@ def compare_mcf(a: MeanCumulativeFunction, b: MeanCumulativeFunction, confidence
     at_a, at_b = a.at(times), b.at(times)
     diff = at_a["mcf"].to_numpy() - at_b["mcf"].to_numpy()
     se = np.sqrt(at_a["se"].to_numpy() ** 2 + at_b["se"].to_numpy() ** 2)
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_for(confidence)
     return pd.DataFrame({"time": times, "mcf_a": at_a["mcf"].to_numpy(), "mcf_b": at_b["mcf"].to_numpy(),
                          "difference": diff, "se": se, "lower": diff - z * se, "upper": diff + z * se})

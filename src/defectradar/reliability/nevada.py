@@ -32,7 +32,7 @@ no purchase date, claims dated before the sales month, and claims after the warr
 Examples
 --------
 >>> with store.reader() as con:                                         # doctest: +SKIP
-...     table = nevada_for_store(con, "xiaomi-11", mode="wifi", as_of="2022-06-30")
+...     table = nevada_for_store(con, "xiaomi-11", mode="wifi", as_of="2022-06-30")   # defectradar.analyses.warranty
 >>> table.matrix().iloc[:3, :4]                                        # doctest: +SKIP
 >>> table.by_age.head()                                                 # doctest: +SKIP
 """
@@ -46,9 +46,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from defectradar.core.dates import add_months, months_between
+from defectradar.core.lifetimes import WarrantyCounts
+from defectradar.core.numbers import significant
 from defectradar.errors import InputError
-from defectradar.query.warranty import WarrantyCounts, add_months, months_between, warranty_counts
-from defectradar.signals.base import significant
 
 CELL_COLUMNS = ["sales_month", "months_in_service", "units", "claims", "claims_per_1000"]
 AGE_COLUMNS = ["months_in_service", "units", "claims", "claims_per_1000", "lower", "upper"]
@@ -131,7 +132,7 @@ class NevadaTable:
 
 
 
-def _check_positive_int(value, name: str) -> None:
+def check_months(value, name: str) -> None:
     if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1):
         raise InputError(f"{name}={value!r} must be a positive whole number of months (or None)")
 
@@ -184,8 +185,8 @@ def nevada_table(counts: WarrantyCounts, warranty_months: int | None = None, sal
     >>> nevada_table(counts).cells[["months_in_service", "units", "claims"]].values.tolist()
     [[0, 1000, 2], [1, 1000, 3], [0, 500, 0]]
     """
-    _check_positive_int(warranty_months, "warranty_months")
-    _check_positive_int(sales_months, "sales_months")
+    check_months(warranty_months, "warranty_months")
+    check_months(sales_months, "sales_months")
     if not 0 < alpha < 1:
         raise InputError(f"alpha={alpha!r} must lie between 0 and 1 (0.05 for 95 % intervals)")
     last = counts.last_month
@@ -241,11 +242,3 @@ def claims_by_calendar_month(cells: pd.DataFrame) -> pd.DataFrame:
     month = [add_months(s, int(a)) for s, a in zip(cells["sales_month"], cells["months_in_service"])]
     per_month = cells.assign(month=month).groupby("month", as_index=False)["claims"].sum()
     return per_month.sort_values("month").reset_index(drop=True)
-
-
-def nevada_for_store(con, product: str, mode: str | None = None, as_of=None, warranty_months: int | None = None,
-                     sales_months: int | None = None, alpha: float = 0.05) -> NevadaTable:
-    """:func:`nevada_table` on the store's claims and sales (:func:`defectradar.query.warranty.warranty_counts`)."""
-    _check_positive_int(warranty_months, "warranty_months")
-    _check_positive_int(sales_months, "sales_months")
-    return nevada_table(warranty_counts(con, product, mode, as_of), warranty_months, sales_months, alpha)

@@ -48,11 +48,13 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from defectradar.core.confidence import z_for
+from defectradar.core.estimator import Estimator, probability
+from defectradar.core.lifetimes import LifetimeData, format_age, no_survivors_note
+from defectradar.core.numbers import significant
 from defectradar.errors import InputError
-from defectradar.reliability.data import LifetimeData, format_age, no_survivors_note
-from defectradar.signals.base import Estimator, probability, significant
 
 
 class WeibullModel(Estimator):
@@ -98,7 +100,7 @@ class WeibullModel(Estimator):
                              "or count it as dead on arrival separately")
         keep = (data.time > 0) & (data.weight > 0)      # a unit censored at age 0 adds nothing
         shape, scale, loglik, cov = _fit(data.time[keep], data.event[keep], data.weight[keep])
-        z = stats.norm.ppf(0.5 + self.confidence / 2)
+        z = z_for(self.confidence)
         se_a, se_b = np.sqrt(np.diag(cov))
         self.shape_, self.scale_, self.loglik_, self.cov_log_ = shape, scale, loglik, cov
         self.shape_ci_ = (shape * math.exp(-z * se_a), shape * math.exp(z * se_a))
@@ -133,7 +135,7 @@ class WeibullModel(Estimator):
         c = math.log(-math.log1p(-fraction))
         grad = np.array([-c / self.shape_, 1.0])          # d/d(log beta), d/d(log eta)
         se = math.sqrt(float(grad @ self.cov_log_ @ grad))
-        z = stats.norm.ppf(0.5 + self.confidence / 2)
+        z = z_for(self.confidence)
         return life * math.exp(-z * se), life * math.exp(z * se)
 
     def failure_probability_table(self, ages) -> pd.DataFrame:
@@ -143,7 +145,7 @@ class WeibullModel(Estimator):
         ages = np.atleast_1d(np.asarray(ages, dtype=float))
         if (ages <= 0).any() or not np.isfinite(ages).all():
             raise InputError("ages for the probability of failure must be positive numbers")
-        z = stats.norm.ppf(0.5 + self.confidence / 2)
+        z = z_for(self.confidence)
         log_ratio = np.log(ages) - math.log(self.scale_)
         u = self.shape_ * log_ratio
         grad = np.stack([u, np.full_like(u, -self.shape_)], axis=1)

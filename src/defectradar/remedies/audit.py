@@ -19,10 +19,18 @@ only turns that exchange into a refund because the model is gone; the row's ``du
 ``best_due`` still show the refund.  The count by rule then does not jump when a model leaves
 production, and the 2022-09-15 policy cut shows as art. 13 shortfalls.
 
+:func:`device_cases` is the one step that turns service events into the devices' cases (which
+events are left out and why, each device's jurisdiction, the case); the lemons
+(:mod:`defectradar.analyses.lemons`) and a single device's check (:mod:`defectradar.analyses.device`)
+build theirs with it too, so all judge the same cases.
+
 Examples
 --------
->>> report = audit_store(store, builtin_rule_book(), builtin_catalog())      # doctest: +SKIP
+>>> report = audit_histories(events, builtin_rule_book(), builtin_catalog())  # doctest: +SKIP
 >>> report.to_dict(limit=20)["groups"][:3]                                     # doctest: +SKIP
+
+:func:`defectradar.analyses.audit.audit_store` reads the events from the store and calls
+:func:`audit_histories`.
 """
 
 from __future__ import annotations
@@ -35,15 +43,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from defectradar.core.dates import as_date
 from defectradar.domain.catalog import Catalog
 from defectradar.errors import InputError
-from defectradar.query.series import as_date
 from defectradar.remedies.case import UNKNOWN_MODE, Case, Device, Event
 from defectradar.remedies.engine import Step, judge_case
 from defectradar.remedies.jurisdictions import jurisdiction_of
 from defectradar.remedies.rule_book import RuleBook
 from defectradar.remedies.vocabulary import EVENT_OF_ACTION
 
+#: The service-event columns a device's case is built from (``service_histories()`` returns them).
+EVENT_COLUMNS = ("event_id", "device_token", "product_id", "purchase_date", "date", "failure_mode", "action",
+                 "days_out_of_service", "data_wiped", "region")
 #: How shortfalls are grouped in time.
 PERIODS = ("quarter", "month", "year")
 #: The kinds of shortfall, in the order reports show them.
@@ -217,6 +228,147 @@ def policy_in_force(book: RuleBook, case: Case, event: Event) -> tuple[str | Non
     return None, None
 
 
+# --- the devices' cases -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeviceHistory:
+    """One device's events to judge (rows ``start:stop`` of :attr:`DeviceCases.frame`).
+
+    ``position`` is its place (from 1) among every device of the events, those left out for
+    their jurisdiction included, as progress counts them; ``defaulted`` says it is judged under
+    the default jurisdiction because its region named none the rule book knows.
+    """
+
+    position: int
+    start: int
+    stop: int
+    jurisdiction: str
+    defaulted: bool
+
+    @property
+    def events(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass
+class DeviceCases:
+    """Service events grouped into one :class:`~defectradar.remedies.case.Case` per device.
+
+    Built by :func:`device_cases`; :meth:`case` builds a device's case when it is to be judged
+    (most devices have one event, and a caller may judge only some).
+
+    Attributes
+    ----------
+    frame
+        The events judged, sorted by device token, date and event id.
+    devices
+        The devices to judge, by token.
+    total
+        Every device with events to judge, those left out for their jurisdiction included.
+    left_out
+        Events not judged, by reason (each event under its first reason only): ``no_date``,
+        ``after_as_of``, ``unknown_action``, ``unknown_product``, ``no_purchase_date``,
+        ``before_purchase``, ``unknown_jurisdiction``.
+    defaulted
+        Devices judged under the default jurisdiction.
+    """
+
+    frame: pd.DataFrame
+    products: dict
+    devices: list[DeviceHistory] = field(default_factory=list)
+    total: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+    defaulted: int = 0
+
+    def __post_init__(self) -> None:
+        # Read the columns once: one pandas access per device would cost more than judging it.
+        frame = self.frame
+        self._columns = {c: frame[c].to_numpy() for c in ("event_id", "device_token", "product_id", "failure_mode",
+                                                           "action", "data_wiped")}
+        self._days = [d.date() for d in frame["date"]]
+        self._bought = [d.date() for d in frame["purchase_date"]]
+        self._out_days = np.nan_to_num(pd.to_numeric(frame["days_out_of_service"], errors="coerce")
+                                       .to_numpy(dtype=float))
+
+    def case(self, device: DeviceHistory) -> Case:
+        """The device's case; its product and purchase date are its first event's."""
+        columns, start = self._columns, device.start
+        product = self.products[columns["product_id"][start]]    # one product per token (the first event's)
+        owner = Device(product, self._bought[start], device.jurisdiction, True, product.end_of_production, None,
+                       str(columns["device_token"][start]))
+        return Case(owner, tuple(
+            Event(self._days[i], EVENT_OF_ACTION[columns["action"][i]], columns["failure_mode"][i] or UNKNOWN_MODE,
+                  int(self._out_days[i]), bool(columns["data_wiped"][i]), event_id=str(columns["event_id"][i]))
+            for i in range(start, device.stop)))
+
+
+def latest_event_date(events: pd.DataFrame) -> date | None:
+    """The day of the latest dated event (what the audit and the lemons judge up to by default)."""
+    days = pd.to_datetime(events["date"], errors="coerce")
+    return days.max().date() if days.notna().any() else None
+
+
+def _count(left_out: dict[str, int], reason: str, mask: np.ndarray) -> np.ndarray:
+    if mask.any():
+        left_out[reason] = left_out.get(reason, 0) + int(mask.sum())
+    return mask
+
+
+def device_cases(events: pd.DataFrame, book: RuleBook, catalog: Catalog, *, as_of: date | None,
+                 jurisdiction_default: str | None) -> DeviceCases:
+    """The devices of ``events`` (columns :data:`EVENT_COLUMNS`) to judge, as the audit and the
+    lemons judge them: the same events left out, the same jurisdiction, the same case.
+
+    Parameters
+    ----------
+    events
+        One row per service event (the frame of
+        :func:`~defectradar.query.service_histories.service_histories`).
+    book, catalog
+        The rule sets (their jurisdictions) and the products.
+    as_of
+        Events after this day are left out (``after_as_of``); None keeps every dated event.
+    jurisdiction_default
+        A jurisdiction of ``book`` for devices whose region names none it knows; None leaves
+        their events out (``unknown_jurisdiction``).
+    """
+    frame = events.copy()
+    for column in ("date", "purchase_date"):
+        frame[column] = pd.to_datetime(frame[column], errors="coerce")
+    products = catalog.by_id()
+    left_out: dict[str, int] = {}
+    bad = np.zeros(len(frame), dtype=bool)
+    for reason, mask in (                               # each event counted under its first reason only
+            ("no_date", frame["date"].isna()),
+            ("after_as_of", frame["date"] > pd.Timestamp(as_of) if as_of else frame["date"].isna()),
+            ("unknown_action", ~frame["action"].isin(list(EVENT_OF_ACTION))),
+            ("unknown_product", ~frame["product_id"].isin(list(products))),
+            ("no_purchase_date", frame["purchase_date"].isna()),
+            ("before_purchase", frame["date"] < frame["purchase_date"])):
+        bad |= _count(left_out, reason, mask.to_numpy(dtype=bool) & ~bad)
+    frame = frame[~bad].sort_values(["device_token", "date", "event_id"], kind="mergesort").reset_index(drop=True)
+    cases = DeviceCases(frame, products, left_out=left_out)
+    if frame.empty:
+        return cases
+    tokens = frame["device_token"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, tokens[1:] != tokens[:-1]])
+    stops = np.r_[starts[1:], len(frame)]
+    regions = frame["region"].to_numpy()
+    cases.total = len(starts)
+    for position, (start, stop) in enumerate(zip(starts, stops), 1):
+        known = [r for r in regions[start:stop] if r is not None and r == r]
+        jurisdiction = jurisdiction_of(known[0], book.jurisdictions) if known else None
+        defaulted = jurisdiction is None
+        if defaulted:
+            if jurisdiction_default is None:
+                left_out["unknown_jurisdiction"] = left_out.get("unknown_jurisdiction", 0) + int(stop - start)
+                continue
+            jurisdiction = jurisdiction_default
+            cases.defaulted += 1
+        cases.devices.append(DeviceHistory(position, int(start), int(stop), jurisdiction, defaulted))
+    return cases
+
+
 # --- the audit ----------------------------------------------------------------------------------------------------
 
 class _CallbackProgress:
@@ -242,12 +394,6 @@ def _as_progress(progress):
     if callable(progress):
         return _CallbackProgress(progress)
     raise InputError(f"progress: give a Progress (start/update/finish) or a callable(done, total), not {progress!r}")
-
-
-def _count(left_out: dict[str, int], reason: str, mask: np.ndarray) -> np.ndarray:
-    if mask.any():
-        left_out[reason] = left_out.get(reason, 0) + int(mask.sum())
-    return mask
 
 
 def audit_histories(events: pd.DataFrame, book: RuleBook, catalog: Catalog, *, as_of=None,
@@ -292,65 +438,27 @@ def audit_histories(events: pd.DataFrame, book: RuleBook, catalog: Catalog, *, a
         if default is None:
             raise InputError(f"jurisdiction_default: no rule sets for {jurisdiction_default!r}; known: "
                              f"{', '.join(sorted(known))}")
-    missing = [c for c in ("event_id", "device_token", "product_id", "purchase_date", "date", "failure_mode",
-                           "action", "days_out_of_service", "data_wiped", "region") if c not in events.columns]
+    missing = [c for c in EVENT_COLUMNS if c not in events.columns]
     if missing:
         raise InputError(f"service events lack the column(s) {', '.join(missing)} (service_histories() gives them)")
-    frame = events.copy()
-    for column in ("date", "purchase_date"):
-        frame[column] = pd.to_datetime(frame[column], errors="coerce")
     as_of = as_date(as_of, "as_of")
-    if as_of is None and frame["date"].notna().any():
-        as_of = frame["date"].max().date()
-    products = catalog.by_id()
-    left_out: dict[str, int] = {}
-    bad = np.zeros(len(frame), dtype=bool)
-    # Each event is counted under its first reason only.
-    for reason, mask in (
-            ("no_date", frame["date"].isna()),
-            ("after_as_of", frame["date"] > pd.Timestamp(as_of) if as_of else frame["date"].isna()),
-            ("unknown_action", ~frame["action"].isin(list(EVENT_OF_ACTION))),
-            ("unknown_product", ~frame["product_id"].isin(list(products))),
-            ("no_purchase_date", frame["purchase_date"].isna()),
-            ("before_purchase", frame["date"] < frame["purchase_date"])):
-        bad |= _count(left_out, reason, mask.to_numpy(dtype=bool) & ~bad)
-    frame = frame[~bad].sort_values(["device_token", "date", "event_id"], kind="mergesort").reset_index(drop=True)
-    report = AuditReport(as_of=as_of, period=period, left_out=left_out, jurisdiction_default=default,
-                         policies=[(rs.id, rs.versions()) for rs in sorted(book, key=lambda rs: rs.id)
+    if as_of is None:
+        as_of = latest_event_date(events)
+    cases = device_cases(events, book, catalog, as_of=as_of, jurisdiction_default=default)
+    report = AuditReport(as_of=as_of, period=period, left_out=cases.left_out, jurisdiction_default=default,
+                         defaulted=cases.defaulted, policies=[(rs.id, rs.versions()) for rs in sorted(book, key=lambda rs: rs.id)
                                    if rs.kind == "manufacturer_policy"])
-    if frame.empty:
+    if cases.frame.empty:
         return report
-    tokens = frame["device_token"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, tokens[1:] != tokens[:-1]])
-    stops = np.r_[starts[1:], len(frame)]
-    columns = {c: frame[c].to_numpy() for c in ("event_id", "product_id", "failure_mode", "action", "region",
-                                                  "data_wiped")}
-    days = [d.date() for d in frame["date"]]
-    bought = [d.date() for d in frame["purchase_date"]]
-    out_days = np.nan_to_num(pd.to_numeric(frame["days_out_of_service"], errors="coerce").to_numpy(dtype=float))
     progress = _as_progress(progress)
     if progress:
-        progress.start("remedies audit", len(starts))
+        progress.start("remedies audit", cases.total)
     jurisdictions: Counter = Counter()
     wiped_devices = 0
-    for done, (start, stop) in enumerate(zip(starts, stops), 1):
-        regions = [r for r in columns["region"][start:stop] if r is not None and r == r]
-        jurisdiction = jurisdiction_of(regions[0], known) if regions else None
-        if jurisdiction is None:
-            if default is None:
-                left_out["unknown_jurisdiction"] = left_out.get("unknown_jurisdiction", 0) + int(stop - start)
-                continue
-            jurisdiction = default
-            report.defaulted += 1
-        product = products[columns["product_id"][start]]    # one product per token (the first event's)
-        device = Device(product, bought[start], jurisdiction, True, product.end_of_production, None,
-                        str(tokens[start]))
-        case = Case(device, tuple(
-            Event(days[i], EVENT_OF_ACTION[columns["action"][i]], columns["failure_mode"][i] or UNKNOWN_MODE,
-                  int(out_days[i]), bool(columns["data_wiped"][i]), event_id=str(columns["event_id"][i]))
-            for i in range(start, stop)))
+    for device in cases.devices:
+        case = cases.case(device)
         judgement = judge_case(book, case, as_of=as_of, lang=lang)
-        jurisdictions[jurisdiction] += 1
+        jurisdictions[device.jurisdiction] += 1
         report.devices += 1
         report.events += len(judgement.steps)
         wipes = len(judgement.data_wipes)
@@ -358,8 +466,8 @@ def audit_histories(events: pd.DataFrame, book: RuleBook, catalog: Catalog, *, a
         wiped_devices += wipes > 0
         for step in judgement.shortfalls:
             report.rows.append(_row(book, case, step, period))
-        if progress and (done % _PROGRESS_EVERY == 0 or done == len(starts)):
-            progress.update(done)
+        if progress and (device.position % _PROGRESS_EVERY == 0 or device.position == cases.total):
+            progress.update(device.position)
     if progress:
         progress.finish()
     report.wiped_devices = wiped_devices
@@ -376,38 +484,3 @@ def _row(book: RuleBook, case: Case, step: Step, period: str) -> ShortfallRow:
                         period_label(event.date, period), event.failure_mode, event.type, step.given,
                         tuple(step.due), step.due[0], step.shortfall_kind, hit.rule.id, hit.rule_set.id,
                         hit.rule_set.kind, policy, version, event.data_wiped, event.event_id)
-
-
-def audit_store(store_or_con, book: RuleBook, catalog: Catalog, *, as_of=None, product: str | None = None,
-                jurisdiction_default: str | None = "CN", period: str = "quarter", progress=None,
-                lang: str = "en") -> AuditReport:
-    """Judge every device in the store with the remedies engine (:func:`audit_histories`).
-
-    ``store_or_con`` is a :class:`~defectradar.store.connect.Store` or an open connection
-    (``store.reader()``).  ``as_of`` defaults to the latest service event date in the store;
-    ``product`` (a catalog id or name) keeps one product's devices.
-
-    >>> audit_store(store, builtin_rule_book(), builtin_catalog(), period="month").by_kind   # doctest: +SKIP
-    {'lesser_remedy': 1234, 'refused': 56}
-    """
-    from defectradar.query.service_histories import latest_service_date, service_histories
-
-    if period not in PERIODS:
-        raise InputError(f"period: {period!r} is not a period; use one of {', '.join(PERIODS)}")
-    product_id = None
-    if product is not None:
-        product_id = catalog.resolve(product)
-        if product_id is None:
-            raise InputError(f"product: unknown product {product!r}; use a catalog id or name such as 'xiaomi-11'")
-    as_of = as_date(as_of, "as_of")
-
-    def read(con):
-        return service_histories(con, product=product_id), as_of or latest_service_date(con)
-
-    if hasattr(store_or_con, "reader"):
-        with store_or_con.reader() as con:
-            events, day = read(con)
-    else:
-        events, day = read(store_or_con)
-    return audit_histories(events, book, catalog, as_of=day, jurisdiction_default=jurisdiction_default,
-                           period=period, progress=progress, lang=lang)

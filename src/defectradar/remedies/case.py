@@ -14,6 +14,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from defectradar.core.dates import as_date
 from defectradar.domain.catalog import Catalog, Product
 from defectradar.errors import InputError
 from defectradar.remedies.history import History, history_of
@@ -82,13 +83,6 @@ class Case:
     events: tuple[Event, ...]      # sorted by date (stable for same-day events)
 
 
-def _day(value: Any, where: str) -> date:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"{where}: {shown(value)} is not a date; write YYYY-MM-DD") from None
-
-
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise InputError(f"{where}: must be true or false, not {shown(value)}")
@@ -124,11 +118,12 @@ def _device(raw: Any, catalog: Catalog, known_jurisdictions) -> Device:
     elif discontinued in (None, False):
         discontinued = None
     else:
-        discontinued = _day(discontinued, "device.model_discontinued")
+        discontinued = as_date(discontinued, "device.model_discontinued", required=True)
     manufactured = raw.get("manufacture_date")
-    return Device(catalog.by_id()[product_id], _day(raw["purchase_date"], "device.purchase_date"), jurisdiction,
+    purchased = as_date(raw["purchase_date"], "device.purchase_date", required=True)
+    return Device(catalog.by_id()[product_id], purchased, jurisdiction,
                   _flag(raw.get("invoice", True), "device.invoice"), discontinued,
-                  _day(manufactured, "device.manufacture_date") if manufactured else None,
+                  as_date(manufactured, "device.manufacture_date", required=True) if manufactured else None,
                   str(raw["device_id"]) if raw.get("device_id") is not None else None)
 
 
@@ -139,7 +134,7 @@ def _event(raw: Any, where: str, purchase: date) -> Event:
     for key in ("date", "type"):
         if raw.get(key) in (None, ""):
             raise InputError(f"{where}.{key}: is required")
-    day = _day(raw["date"], f"{where}.date")
+    day = as_date(raw["date"], f"{where}.date", required=True)
     if day < purchase:
         raise InputError(f"{where}.date: {day} is before the purchase date {purchase}; check both dates")
     if raw["type"] not in EVENT_TYPES:

@@ -8,10 +8,10 @@ a change that is ``worse`` (or ``mixed``: something given, something taken) is a
 The end of a manufacturer policy (``effective_to``) is a downgrade too: every remedy it gave
 lapses.  A statute's end is not flagged, since the law that repeals it takes over.
 
-:func:`record_downgrade_alerts` raises an alert per product and failure mode a downgrade
+:func:`~defectradar.analyses.policy_alerts.record_downgrade_alerts` raises an alert per product and failure mode a downgrade
 covers (scope ``policy_product_mode``, ``policy_product``, ``policy_mode`` or ``policy``;
 source ``policies``; method ``policy_downgrade``), through the same
-:func:`~defectradar.signals.alerts.record_signals` as the signal scans.  Evidence already
+:func:`~defectradar.analyses.alerts.record_signals` as the signal scans.  Evidence already
 recorded for the same alert, day and rule set is not recorded again, so re-running a diff
 adds nothing and does not reopen an alert someone closed.
 
@@ -22,7 +22,6 @@ adds nothing and does not reopen an alert someone closed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable
@@ -31,8 +30,7 @@ from defectradar.errors import InputError
 from defectradar.remedies.parameters import compare
 from defectradar.remedies.rule_sets import RuleSet
 from defectradar.remedies.vocabulary import LANGUAGES, by_rank
-from defectradar.signals.alerts import RecordResult, Signal, record_signals
-from defectradar.store.connect import Store
+from defectradar.signals.alerts import RecordResult, Signal
 
 SOURCE = "policies"
 METHOD = "policy_downgrade"
@@ -255,7 +253,7 @@ def downgrade_signals(rule_set: RuleSet, changes: Iterable[Change]) -> list[Sign
     return signals
 
 
-def _merged(signals: list[Signal]) -> list[Signal]:
+def merge_downgrades(signals: list[Signal]) -> list[Signal]:
     """One signal per alert and day: two rule sets downgrading the same product on one day share it."""
     merged: dict[tuple[str, date], Signal] = {}
     for signal in signals:
@@ -270,72 +268,6 @@ def _merged(signals: list[Signal]) -> list[Signal]:
         first.evidence["changes"] = first.evidence["changes"] + signal.evidence["changes"]
         first.evidence["reference"] = "; ".join([first.evidence["reference"], signal.evidence["reference"]])
     return list(merged.values())
-
-
-def _recorded_rule_sets(con, signal: Signal) -> set[str]:
-    """Rule sets whose downgrade on ``signal.period`` this alert already holds as evidence."""
-    rows = con.execute("SELECT evidence FROM alert_events WHERE alert_id = ? AND method = ? AND as_of = ? "
-                       "AND evidence IS NOT NULL", [signal.alert_id, METHOD, signal.period]).fetchall()
-    seen = set()
-    for (evidence,) in rows:
-        try:
-            seen.update(c.get("rule_set") for c in json.loads(evidence).get("changes", ()))
-        except (ValueError, AttributeError):
-            continue    # evidence written by something else; it cannot vouch for this change
-    return seen
-
-
-def record_downgrade_signals(store: Store, signals: list[Signal]) -> RecordResult:
-    """Record policy downgrade signals as alerts, each as of its own day, once.
-
-    A signal whose alert already holds evidence of the same day from the same rule sets is
-    counted as ``unchanged`` without touching the store, so a closed alert stays closed when
-    the same diff runs again; a new downgrade still reopens it.
-    """
-    result = RecordResult()
-    pending = _merged(signals)
-    if not pending:
-        return result
-    with store.writer() as con:
-        fresh: dict[date, list[Signal]] = {}
-        for signal in pending:
-            wanted = {c["rule_set"] for c in signal.evidence["changes"]}
-            if wanted <= _recorded_rule_sets(con, signal):
-                result.unchanged.append(signal.alert_id)
-            else:
-                fresh.setdefault(signal.period, []).append(signal)
-        for day in sorted(fresh):      # oldest first, so an alert's last evidence is its latest downgrade
-            recorded = record_signals(con, fresh[day], day)
-            for name in ("raised", "updated", "reopened", "unchanged"):
-                getattr(result, name).extend(getattr(recorded, name))
-    return result
-
-
-def record_downgrade_alerts(store: Store, rule_sets: RuleSet | Iterable[RuleSet], as_of: date | None = None,
-                            since: date | None = None) -> RecordResult:
-    """Diff each rule set and raise an alert per covered product and mode for each downgrade.
-
-    Parameters
-    ----------
-    store
-        The store to write to (created if missing; shells check first).
-    rule_sets
-        A :class:`~defectradar.remedies.rule_book.RuleBook`, a list of rule sets or one.
-    as_of, since
-        Only downgrades taking effect on or before ``as_of`` and on or after ``since``
-        (default: all of them).
-
-    Returns
-    -------
-    RecordResult
-        Alert ids raised, updated, reopened and unchanged; running it twice raises nothing new.
-    """
-    if isinstance(rule_sets, RuleSet):
-        rule_sets = [rule_sets]
-    signals = []
-    for rule_set in rule_sets:
-        signals.extend(downgrade_signals(rule_set, diff_rule_set(rule_set, since=since, until=as_of)))
-    return record_downgrade_signals(store, signals)
 
 
 @dataclass
@@ -375,18 +307,3 @@ class PolicyDiff:
                 "versions": [d.isoformat() for d in self.rule_set.versions()],
                 "changes": [c.to_dict() for c in self.changes], "downgrades": len(self.downgrades),
                 "alerts": alerts}
-
-
-def policy_diff(rule_set: RuleSet, since: date | None = None, until: date | None = None,
-                store: Store | None = None) -> PolicyDiff:
-    """Diff ``rule_set`` and, given a ``store``, record its downgrades there as alerts.
-
-    The alerts cover the downgrades inside ``since``..``until`` only, the ones the diff shows.
-    """
-    changes = diff_rule_set(rule_set, since, until)
-    signals = downgrade_signals(rule_set, changes)
-    result = PolicyDiff(rule_set, since, until, changes,
-                        targets={s.alert_id: (s.product_id, s.failure_mode) for s in signals})
-    if store is not None and signals:
-        result.alerts = record_downgrade_signals(store, signals)
-    return result

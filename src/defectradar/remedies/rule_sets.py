@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from defectradar.core.dates import as_date
 from defectradar.errors import InputError
 from defectradar.remedies.parameters import (
     FAVOURS,
@@ -159,8 +160,8 @@ class _Checker:
         if value is None and optional:
             return None
         try:
-            return date.fromisoformat(str(value))
-        except ValueError:
+            return as_date(value, path, required=True)
+        except InputError:
             self.fail(line, path, f"{shown(value)} is not a date (YYYY-MM-DD)")
 
     def choice(self, value, line: int, path: str, allowed, optional=False):

@@ -1,1 +1,5 @@
-"""Early warning: disproportionality and temporal detectors, scans of the store, and alerts."""
+"""Early warning: disproportionality and temporal detectors, trending, and alerts.
+
+The scans of the store that run them (and the back-test, evidence rules, known issues and
+emerging terms) are in :mod:`defectradar.analyses`.
+"""

@@ -1,119 +1,27 @@
-"""What every detector shares: the estimator contract, parameter checks, count series.
+"""What every temporal detector shares: the alarm rule and the scoring machinery.
 
-Contract (STYLE.md): ``__init__`` stores settings only; ``fit(data) -> self`` learns; learned
-values end in ``_``; ``summary`` is a DataFrame; ``to_dict()`` is JSON-safe.  Parameters are
-declared in ``_parameter_constraints`` (name -> (check, explanation)) and validated in ``fit``,
-so a bad setting fails with the parameter's name and what it accepts; a contract test checks
-every parameter has a constraint.
+The estimator contract and parameter constraints (:mod:`defectradar.core.estimator`), count
+series (:mod:`defectradar.core.series`) and the number helpers (:mod:`defectradar.core.numbers`)
+live on the bottom floor, where the store's queries and the reliability fitters reach them
+too; they are imported here for the detectors.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Callable, ClassVar, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from defectradar.core.estimator import Constraint, Estimator, non_negative, one_of, positive, positive_int, probability
+from defectradar.core.numbers import json_number, sig3
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
 
-Constraint = tuple[Callable[[Any], bool], str]
-
-
-def positive(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and math.isfinite(value)
-
-
-def non_negative(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and math.isfinite(value)
-
-
-def positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def probability(value) -> bool:
-    return isinstance(value, (int, float)) and 0 < value < 1
-
-
-def one_of(*options) -> Constraint:
-    return (lambda v: v in options, f"one of {', '.join(map(str, options))}")
-
-
-class Estimator:
-    """Base class: parameter storage, validation and JSON output."""
-
-    _parameter_constraints: ClassVar[dict[str, Constraint]] = {}
-    method: ClassVar[str] = ""
-
-    def get_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._parameter_constraints}
-
-    def _validate_params(self) -> None:
-        for name, (check, explanation) in self._parameter_constraints.items():
-            value = getattr(self, name)
-            if not check(value):
-                raise InputError(f"{self.method or type(self).__name__}: parameter {name}={value!r} must be {explanation}")
-
-    def _begin_fit(self) -> None:
-        """What every ``fit`` does first: check the parameters and forget the last fit, so a
-        failed refit never leaves the previous results looking current."""
-        self._validate_params()
-        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
-            delattr(self, name)
-
-    def _check_fitted(self) -> None:
-        if not any(name.endswith("_") and not name.startswith("_") for name in vars(self)):
-            raise InputError(f"{type(self).__name__} is not fitted yet; call fit() first")
-
-
-@dataclass
-class CountSeries:
-    """Counts per period, oldest first, with optional exposure (units in service) per period.
-
-    Parameters
-    ----------
-    periods
-        Period labels (dates of the period start).
-    counts
-        Non-negative counts per period.
-    denominators
-        Exposure per period (e.g. units in service); rates are counts / denominators.
-    freq
-        ``day``, ``week`` or ``month``: what one period is (seasonal models need it).
-    """
-
-    periods: list[date]
-    counts: np.ndarray
-    denominators: np.ndarray | None = None
-    freq: str = "week"
-    name: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.counts = np.asarray(self.counts, dtype=float)
-        if self.counts.ndim != 1:
-            raise InputError("counts must be one value per period")
-        if len(self.periods) != len(self.counts):
-            raise InputError(f"{len(self.periods)} periods but {len(self.counts)} counts")
-        if np.isnan(self.counts).any():
-            raise InputError("counts hold missing values; fill them (0 if nothing was reported)")
-        if (self.counts < 0).any():
-            bad = int(np.argmax(self.counts < 0))
-            raise InputError(f"count for period {self.periods[bad]} is negative ({self.counts[bad]:g})")
-        if self.denominators is not None:
-            self.denominators = np.asarray(self.denominators, dtype=float)
-            if len(self.denominators) != len(self.counts):
-                raise InputError("denominators must have one value per period")
-            if (self.denominators < 0).any() or np.isnan(self.denominators).any():
-                raise InputError("denominators must be non-negative numbers")
-        if self.freq not in ("day", "week", "month"):
-            raise InputError(f"freq must be day, week or month, not {self.freq!r}")
-
-    def __len__(self) -> int:
-        return len(self.counts)
+__all__ = ["AlarmRule", "TemporalDetector", "Constraint", "Estimator", "CountSeries", "non_negative", "one_of",
+           "positive", "positive_int", "probability", "json_number", "sig3"]
 
 
 @dataclass(frozen=True)
@@ -147,21 +55,6 @@ class AlarmRule:
     def to_dict(self) -> dict:
         return {"statistic": self.statistic, "op": self.op, "threshold": json_number(self.threshold),
                 "meaning": self.meaning}
-
-
-def sig3(value) -> str:
-    """A number for people: 3 significant digits, no exponent below a billion (``-`` if missing)."""
-    if value is None:
-        return "-"
-    value = float(value)
-    if not math.isfinite(value):
-        return "n/a"
-    if abs(value) >= 1000:
-        return f"{round(float(f'{value:.3g}')):,}"
-    text = f"{value:.3g}"
-    if "e" in text:                      # tiny numbers: keep 3 significant digits without an exponent
-        text = np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-")
-    return text
 
 
 class TemporalDetector(Estimator):
@@ -229,46 +122,3 @@ class TemporalDetector(Estimator):
             periods.append({"period": str(row.period), "count": json_number(row.count), "expected": json_number(row.expected),
                             "threshold": json_number(row.threshold), "alarm": bool(row.alarm)})
         return {"method": self.method, "params": self.get_params(), "periods": periods}
-
-
-def json_number(value, decimals: int = 6):
-    """A number for JSON: None when missing or not finite, an int when whole, else rounded."""
-    if value is None:
-        return None
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return int(value) if value.is_integer() and abs(value) < 2 ** 53 else round(value, decimals)
-
-
-def significant(value, digits: int = 6):
-    """A number for JSON to ``digits`` significant digits; None when missing or not finite."""
-    if value is None:
-        return None
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return float(f"{value:.{digits}g}")
-
-
-
-def json_safe(value):
-    """``value`` with every NaN or infinite number replaced by None (JSON has neither: Python's
-    ``NaN`` / ``Infinity`` are invalid JSON) and numpy scalars made plain, through dicts and lists."""
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    return value
-
-
-def json_rows(frame, columns, decimals: int = 10) -> list[dict]:
-    """Rows of ``frame`` as JSON-safe dicts of the given ``columns`` (see :func:`json_number`)."""
-    return [{c: json_number(v, decimals) for c, v in zip(columns, values)}
-            for values in zip(*(frame[c] for c in columns))]

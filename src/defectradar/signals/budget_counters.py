@@ -16,8 +16,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import gammaln
 from scipy.stats import nbinom, norm, poisson
 
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.base import CountSeries
 from defectradar.signals.glr import PERIODS_PER_YEAR
 
 

@@ -46,7 +46,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from datetime import date, timedelta
->>> from defectradar.signals.base import CountSeries
+>>> from defectradar.core.series import CountSeries
 >>> days = [date(2024, 1, 1) + timedelta(i) for i in range(10)]
 >>> series = CountSeries(days, [2, 1, 2, 1, 9, 10, 8, 2, 1, 2], np.full(10, 100), freq="day")
 >>> KleinbergBursts().fit(series).alarm_.astype(int).tolist()
@@ -61,16 +61,11 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import gammaln
 
+from defectradar.core.estimator import Constraint, non_negative, one_of
+from defectradar.core.numbers import json_number
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.base import (
-    AlarmRule,
-    Constraint,
-    CountSeries,
-    TemporalDetector,
-    json_number,
-    non_negative,
-    one_of,
-)
+from defectradar.signals.base import AlarmRule, TemporalDetector
 
 #: Highest emission rate a binomial state may take: p_i is capped just below 1.
 MAX_RATE = 1.0 - 1e-9

@@ -39,7 +39,7 @@ baseline); the distributions come from scipy.
 Examples
 --------
 >>> from datetime import date, timedelta
->>> from defectradar.signals.base import CountSeries
+>>> from defectradar.core.series import CountSeries
 >>> months = [date(2024, m, 1) for m in range(1, 13)]
 >>> series = CountSeries(months, [4, 6, 5, 3, 7, 5, 4, 6, 5, 30, 6, 5], freq="month")
 >>> NbExcess().fit(series, start=6).alarm_.astype(int).tolist()
@@ -55,8 +55,10 @@ import numpy as np
 from scipy.special import betainc, gammainc, gammaincinv
 from scipy.stats import gamma, nbinom, poisson
 
+from defectradar.core.estimator import Constraint, non_negative, positive
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.base import AlarmRule, Constraint, CountSeries, TemporalDetector, non_negative, positive
+from defectradar.signals.base import AlarmRule, TemporalDetector
 from defectradar.signals.glr import PERIODS_PER_YEAR
 
 METHOD = "nb-excess"

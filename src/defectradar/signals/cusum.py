@@ -30,7 +30,7 @@ those periods, :math:`\\log m_t = \\beta_0 + \\beta_1\\cos(2\\pi t/p) + \\beta_2
 Examples
 --------
 >>> from datetime import date, timedelta
->>> from defectradar.signals.base import CountSeries
+>>> from defectradar.core.series import CountSeries
 >>> weeks = [date(2024, 1, 1) + timedelta(7 * i) for i in range(12)]
 >>> series = CountSeries(weeks, [2, 3, 2, 1, 2, 3, 2, 2, 9, 8, 10, 2])
 >>> Cusum(reset=True).fit(series, start=6).alarm_.astype(int).tolist()
@@ -43,8 +43,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from defectradar.core.estimator import Constraint, non_negative, one_of, positive
 from defectradar.errors import InputError
-from defectradar.signals.base import AlarmRule, Constraint, TemporalDetector, non_negative, one_of, positive
+from defectradar.signals.base import AlarmRule, TemporalDetector
 
 
 def transform(x: np.ndarray, m: np.ndarray, trans: str) -> np.ndarray:

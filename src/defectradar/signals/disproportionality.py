@@ -44,8 +44,10 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from defectradar.core.confidence import z_for
+from defectradar.core.estimator import Estimator, probability
+from defectradar.core.numbers import json_ready
 from defectradar.errors import InputError
-from defectradar.signals.base import Estimator, probability
 from defectradar.signals.contingency import ContingencyTable
 from defectradar.signals.mgps import MGPS
 from defectradar.signals.signal_rules import SignalRules
@@ -69,7 +71,7 @@ def prr(a, b, c, d, confidence: float = 0.95):
     4.5
     """
     a, b, c, d = _floats(a, b, c, d)
-    z = _z(confidence)
+    z = z_for(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = (a / (a + b)) / (c / (c + d))
         se = np.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
@@ -87,7 +89,7 @@ def ror(a, b, c, d, confidence: float = 0.95):
                CI = \\exp\\left(\\ln ROR \\pm z \\sqrt{\\tfrac1a + \\tfrac1b + \\tfrac1c + \\tfrac1d}\\right)
     """
     a, b, c, d = _floats(a, b, c, d)
-    z = _z(confidence)
+    z = z_for(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = (a * d) / (b * c)
         se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
@@ -223,7 +225,7 @@ class Disproportionality(Estimator):
     def to_dict(self) -> dict:
         self._check_fitted()
         return {"method": self.method, "params": self.get_params(),
-                "pairs": [{k: _json_value(v) for k, v in row.items()} for row in self.results_.to_dict("records")]}
+                "pairs": [{k: json_ready(v) for k, v in row.items()} for row in self.results_.to_dict("records")]}
 
 
 def _statistics(table: ContingencyTable, confidence: float) -> pd.DataFrame:
@@ -279,8 +281,8 @@ class DisproportionalityResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict: ``{"hyperparameters": {...}, "pairs": [{...}, ...]}`` (inf/NaN -> None)."""
-        hyper = {k: _json_value(v) for k, v in self.mgps.to_dict()["hyperparameters"].items()}
-        pairs = [{k: _json_value(v) for k, v in zip(PAIR_FIELDS, row)}
+        hyper = {k: json_ready(v) for k, v in self.mgps.to_dict()["hyperparameters"].items()}
+        pairs = [{k: json_ready(v) for k, v in zip(PAIR_FIELDS, row)}
                  for row in self.pairs[PAIR_FIELDS].itertuples(index=False, name=None)]
         return {"hyperparameters": {k: hyper[k] for k in HYPER_FIELDS}, "pairs": pairs}
 
@@ -337,18 +339,3 @@ def _floats(*arrays):
     return tuple(np.asarray(x, dtype=float) for x in arrays)
 
 
-def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise InputError(f"confidence must be between 0 and 1, not {confidence!r}")
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
-
-
-def _json_value(value):
-    """Plain Python for JSON: numpy scalars unwrapped, inf/NaN -> None."""
-    if isinstance(value, (np.generic,)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value

@@ -40,7 +40,7 @@ alarm (earsC returns NA there).
 Examples
 --------
 >>> from datetime import date, timedelta
->>> from defectradar.signals.base import CountSeries
+>>> from defectradar.core.series import CountSeries
 >>> days = [date(2024, 1, 1) + timedelta(i) for i in range(10)]
 >>> series = CountSeries(days, [3, 4, 2, 5, 3, 4, 3, 4, 12, 3], freq="day")
 >>> EarsC1().fit(series).alarm_.astype(int).tolist()
@@ -53,9 +53,10 @@ from typing import ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.stats import norm
 
-from defectradar.signals.base import AlarmRule, Constraint, TemporalDetector, non_negative, one_of, probability
+from defectradar.core.confidence import z_for
+from defectradar.core.estimator import Constraint, non_negative, one_of, probability
+from defectradar.signals.base import AlarmRule, TemporalDetector
 
 
 def _baseline_at_least_3(value) -> bool:
@@ -93,7 +94,7 @@ class _Ears(TemporalDetector):
         return self.baseline + self._lag
 
     def _z(self) -> float:
-        return 3.0 if self.compat == "cdc" else float(norm.ppf(1 - self.alpha))
+        return 3.0 if self.compat == "cdc" else z_for(1 - self.alpha, two_sided=False)
 
     def alarm_rule(self) -> AlarmRule:
         """C1/C2 alarm when the count's z-score over the baseline exceeds ``z``."""

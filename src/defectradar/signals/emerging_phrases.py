@@ -24,8 +24,8 @@ from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from defectradar.core.identifiers import TOKEN
 from defectradar.domain.catalog import Catalog
-from defectradar.ingest.identifiers import TOKEN
 from defectradar.text.normalise import normalise
 from defectradar.text.products import BRAND_WORDS, GENERIC_PRODUCT_NAMES
 from defectradar.text.rules import RuleClassifier

@@ -24,7 +24,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from defectradar.signals.base import CountSeries
+from defectradar.core.series import CountSeries
 
 DEFAULT_WINDOW = 52
 DEFAULT_PRIOR_EVENTS = 10.0

@@ -64,7 +64,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from datetime import date, timedelta
->>> from defectradar.signals.base import CountSeries
+>>> from defectradar.core.series import CountSeries
 >>> rng = np.random.default_rng(1)
 >>> counts = rng.poisson(4, 300); counts[-1] = 20
 >>> weeks = [date(2015, 1, 5) + timedelta(7 * i) for i in range(300)]
@@ -82,16 +82,10 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import stats
 
+from defectradar.core.confidence import z_for
+from defectradar.core.estimator import Constraint, non_negative, one_of, positive_int, probability
 from defectradar.errors import InputError
-from defectradar.signals.base import (
-    AlarmRule,
-    Constraint,
-    TemporalDetector,
-    non_negative,
-    one_of,
-    positive_int,
-    probability,
-)
+from defectradar.signals.base import AlarmRule, TemporalDetector
 from defectradar.signals.glr import PERIODS_PER_YEAR
 
 
@@ -325,7 +319,7 @@ class Farrington(TemporalDetector):
         return (*fit.predict(x0_base, inference), phi, False)
 
     def _upper(self, eta0: float, se_eta: float, phi: float) -> float:
-        z = stats.norm.ppf(1 - self.alpha)
+        z = z_for(1 - self.alpha, two_sided=False)
         mu0 = math.exp(eta0)
         if self.threshold_method == "delta":
             tau = phi + (se_eta * mu0) ** 2 / mu0

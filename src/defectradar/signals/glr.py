@@ -45,7 +45,7 @@ since the last restart (surveillance's ``ret="cases"``): the alarm sounds when
 Examples
 --------
 >>> from datetime import date, timedelta
->>> from defectradar.signals.base import CountSeries
+>>> from defectradar.core.series import CountSeries
 >>> weeks = [date(2024, 1, 1) + timedelta(7 * i) for i in range(12)]
 >>> series = CountSeries(weeks, [2, 3, 2, 1, 2, 3, 2, 2, 9, 8, 10, 2])
 >>> GlrPoisson(mu0=2.0).fit(series, start=6).alarm_.astype(int).tolist()
@@ -60,8 +60,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from defectradar.core.estimator import Constraint, positive, positive_int
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.base import AlarmRule, Constraint, CountSeries, TemporalDetector, positive, positive_int
+from defectradar.signals.base import AlarmRule, TemporalDetector
 
 #: Periods per seasonal cycle for each series frequency (surveillance's ``freq``).
 PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12}

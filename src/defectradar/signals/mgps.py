@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from defectradar.core.estimator import Estimator, positive, positive_int
 from defectradar.errors import InputError
-from defectradar.signals.base import Estimator, positive, positive_int
 from defectradar.signals.contingency import ContingencyTable
 
 HYPERPARAMETERS = ("alpha1", "beta1", "alpha2", "beta2", "p")

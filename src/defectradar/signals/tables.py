@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
-from defectradar.signals.base import CountSeries
 
 DATE_COLUMNS = ("date", "period", "week", "month", "day")
 COUNT_COLUMNS = ("count", "n", "cases", "n_cases", "observed")

@@ -38,13 +38,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from defectradar.core.estimator import Constraint, Estimator, positive_int
+from defectradar.core.numbers import sig3
 from defectradar.errors import InputError
-from defectradar.signals.base import Constraint, Estimator, positive_int, sig3
 
 #: ``failure_mode`` of the per-product rows (all posts of the product, whatever their modes).
 ALL_MODES = "*"
@@ -300,12 +301,15 @@ class Trending(Estimator):
         self.by_mode = by_mode
         self.rule = TrendRule() if rule is None else rule
 
-    def fit(self, frame: pd.DataFrame, as_of=None, first_day=None) -> "Trending":
+    def fit(self, frame: pd.DataFrame, as_of=None, first_day=None, groups=None) -> "Trending":
         """Count posts of ``frame`` (columns as in ``reports_labelled``) up to the end of ``as_of``.
 
         The daily grid starts at the first post's day, or at ``first_day`` when that is earlier
-        (a subset of products scored on the same days as the whole store would be).
+        (a subset of products scored on the same days as the whole store would be).  ``groups``
+        (``(product, mode)`` pairs, ``ALL_MODES`` for a product's all-modes trend) classifies only
+        those: the scan asks about the pairs that signalled, not every pair of their products.
         """
+        self.groups_asked_ = None if groups is None else set(groups)
         self.first_day_ = None if first_day is None else pd.Timestamp(first_day).normalize()
         self._validate_params()
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
@@ -343,9 +347,11 @@ class Trending(Estimator):
             groups.append(modes)
         rows = pd.concat(groups, ignore_index=True).drop(columns="failure_modes")
         self.daily_ = self._daily(rows, as_of)
+        asked = self.groups_asked_
         self.trends_ = {
             (product, mode): classify_trend(group, self.rule)
             for (product, mode), group in self.daily_.groupby(["product_id", "failure_mode"], sort=True)
+            if asked is None or (product, mode) in asked
         }
         return self
 
@@ -399,45 +405,3 @@ class Trending(Estimator):
         params = {"window": self.window, "by_mode": self.by_mode, "rule": asdict(self.rule)}
         return {"method": self.method, "params": params, "days": days, "trends": trends,
                 "skipped": self.skipped_}
-
-
-
-def trends_for_store(con, as_of: date, days: int = 56, product: str | None = None,
-                     rule: TrendRule | None = None, products: Sequence[str] | None = None,
-                     modes: Sequence[str] | None = None) -> Trending:
-    """:class:`Trending` over the store's posts of the ``days`` days up to ``as_of``.
-
-    ``products`` and ``modes`` read only the posts about those products, naming one of those
-    modes: each (product, mode) trend is then what the whole store gives (the daily grid still
-    spans the store's days), and the all-modes trends cover only the posts read.
-
-    Reposts count here (``posts_labelled``): trending measures social volume, and a viral
-    burst is mostly reposts by people who do not own the phone.  Complaint counts
-    (``reports_labelled``) leave them out.
-    """
-    from datetime import datetime, timedelta
-
-    if days < 8:
-        raise InputError("trending needs at least 8 days of posts (a 7-day baseline and the day scored)")
-    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
-    where, params = ["created_at >= ?", "created_at < ?", "product_id IS NOT NULL"], [end - timedelta(days=days), end]
-    if product is not None:
-        where.append("product_id = ?")
-        params.append(product)
-    first_day = None
-    if products is not None:            # only these (the scan asks for the products that signalled) ...
-        first_day = con.execute(f"SELECT min(created_at) FROM posts_labelled WHERE {' AND '.join(where)}",
-                                params).fetchone()[0]           # ... on the days the whole store spans
-        where.append("product_id IN (SELECT unnest(?))")
-        params.append(list(products))
-    if modes is not None:
-        if first_day is None:
-            first_day = con.execute(f"SELECT min(created_at) FROM posts_labelled WHERE {' AND '.join(where)}",
-                                    params).fetchone()[0]
-        where.append("list_has_any(failure_modes, ?)")
-        params.append(list(modes))
-    posts = con.execute(f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM posts_labelled WHERE {' AND '.join(where)}",
-                        params).df()
-    if posts.empty:
-        raise InputError(f"no posts{' about ' + product if product else ''} in the {days} days up to {as_of}")
-    return Trending(rule=rule).fit(posts, as_of=as_of, first_day=first_day)

@@ -6,7 +6,7 @@ sold from a date.  The units are the world's own (their purchase days are replay
 generators, so nothing else in the world changes); whether a unit is affected, when its fault
 shows and whether its owner posts are drawn from the defect's own stream.  The phone keeps
 working, so there are no service visits: the defect is seen in posts only, which is the case
-the emerging-term detector (``signals/emerging_terms.py``) is for.
+the emerging-term detector (``analyses/emerging_terms.py``) is for.
 """
 
 from __future__ import annotations

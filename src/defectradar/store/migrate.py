@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from importlib import resources
 
 import duckdb
 
+from defectradar.core.dates import utc_now
 from defectradar.errors import SchemaVersionError
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -83,11 +83,26 @@ def upgrade(con: duckdb.DuckDBPyConnection, path: str) -> list[int]:
             con.execute(migration.sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                [migration.version, migration.name, datetime.now(timezone.utc).replace(tzinfo=None)],
+                [migration.version, migration.name, utc_now()],
             )
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
         applied.append(migration.version)
+    _install_views(con, force=bool(applied))
     return applied
+
+
+def _install_views(con: duckdb.DuckDBPyConnection, force: bool) -> None:
+    """The derived views, compiled from their one Ibis definition (backends/views.py); again
+    after any migration (a column added to a table must reach the views that select it)."""
+    from defectradar.backends.duckdb import install_views
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        install_views(con, force=force)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

@@ -1,9 +1,16 @@
-"""Appending facts: every write to the fact tables goes through here.
+"""Writing the store: every INSERT, UPDATE and DELETE on a store table is issued here.
+
+One writer (datasette's ``execute_write_fn`` is the model): ingest's bulk appends, analysts'
+corrections, alert events and accounts all write through these functions, inside the caller's
+transaction, so what may change the store is one module to read (tests/store/test_one_writer.py
+holds the rest of the package to it).
 
 Appends are idempotent: a row whose key is already stored (or repeats within the batch) is
 skipped, and the count of rows actually inserted is returned, so callers can report
 duplicates.  Big tables carry no primary key (see migration 0001), so uniqueness is an
 anti-join against the stored keys; DuckDB runs it as a hash join over the key column.
+Small writes of rows built one at a time (a correction, an alert event, an account) go
+through :func:`insert_rows`, :func:`update_rows` and :func:`delete_rows`.
 """
 
 from __future__ import annotations
@@ -11,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
 
 import duckdb
 import numpy as np
@@ -114,6 +123,82 @@ def append_plain(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> 
         return int(con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows").fetchone()[0])
     finally:
         con.unregister("incoming_rows")
+
+
+# The tables of the store (migrations 0001-0008): a table name is put into SQL text, so only
+# these are accepted.
+TABLES = frozenset({
+    "reports", "devices", "service_events", "sales", "products", "label_events", "report_labels",
+    "alerts", "alert_events", "ingest_runs", "quarantine", "store_history", "store_meta", "recalls",
+    "announcements", "users",
+})
+_COLUMN = re.compile(r"[a-z_][a-z0-9_]*\Z")
+
+
+def _table(table: str) -> str:
+    if table not in TABLES:
+        raise ValueError(f"{table!r} is not a store table; the writer writes {', '.join(sorted(TABLES))}")
+    return table
+
+
+def _columns(names: Iterable[str]) -> list[str]:
+    names = list(names)
+    bad = [n for n in names if not isinstance(n, str) or not _COLUMN.match(n)]
+    if bad or not names:
+        raise ValueError(f"column names must be lower-case identifiers, not {bad or names!r}")
+    return [f'"{n}"' for n in names]
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Sequence[Any]],
+                columns: Sequence[str] | None = None) -> int:
+    """Insert ``rows`` as they are, in the caller's transaction; return how many.
+
+    For rows built one at a time (an analyst's correction, an alert event, an account); their
+    ids and times are the caller's.  Each row gives the values of ``columns``, or of every
+    column of ``table`` in its declared order when ``columns`` is None.
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE users (name VARCHAR, role VARCHAR)")
+    >>> insert_rows(con, "users", [("ada", "admin"), ("bo", "analyst")])
+    2
+    """
+    rows = [list(row) for row in rows]
+    if not rows:
+        return 0
+    _table(table)
+    width = len(rows[0]) if columns is None else len(columns)
+    if any(len(row) != width for row in rows):
+        raise ValueError(f"insert into {table}: every row must give {width} values")
+    named = f" ({', '.join(_columns(columns))})" if columns is not None else ""
+    con.executemany(f"INSERT INTO {table}{named} VALUES ({', '.join('?' * width)})", rows)
+    return len(rows)
+
+
+def _where(where: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    if not where:
+        raise ValueError("a condition is required: the writer never updates or deletes a whole table")
+    names = _columns(where)
+    return " AND ".join(f"{n} = ?" for n in names), list(where.values())
+
+
+def update_rows(con: duckdb.DuckDBPyConnection, table: str, values: Mapping[str, Any],
+                where: Mapping[str, Any]) -> None:
+    """Set ``values`` (``{column: value}``) on the rows of ``table`` whose columns equal ``where``.
+
+    Only the tables that hold state rather than facts are updated (``users``, ``ingest_runs``);
+    facts are appended, never changed.
+    """
+    condition, params = _where(where)
+    assignments = ", ".join(f"{n} = ?" for n in _columns(values))
+    con.execute(f"UPDATE {_table(table)} SET {assignments} WHERE {condition}", [*values.values(), *params])
+
+
+def delete_rows(con: duckdb.DuckDBPyConnection, table: str, where: Mapping[str, Any]) -> None:
+    """Delete the rows of ``table`` whose columns equal ``where`` (a replaced account, say)."""
+    condition, params = _where(where)
+    con.execute(f"DELETE FROM {_table(table)} WHERE {condition}", params)
 
 
 def quarantine_rows(rejections, *, run_id: str, source_type: str, path: str, file_hash: str,

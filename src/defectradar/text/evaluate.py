@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -23,6 +22,7 @@ from typing import Sequence
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.preprocessing import MultiLabelBinarizer
 
+from defectradar.core.numbers import json_ready
 from defectradar.errors import InputError
 
 
@@ -48,17 +48,7 @@ class Evaluation:
 
     def to_dict(self) -> dict:
         """JSON-safe: an undefined score (NaN, e.g. no-label accuracy without unlabelled texts) is None."""
-        return _finite(asdict(self))
-
-
-def _finite(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
+        return json_ready(asdict(self))
 
 
 def score(truth: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]],

@@ -37,6 +37,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import MultiLabelBinarizer
 
+from defectradar.core.estimator import Estimator, boolean, int_at_least, positive, positive_int, probability
 from defectradar.errors import InputError
 from defectradar.text.normalise import normalise
 from defectradar.text.words import segmenter
@@ -88,8 +89,13 @@ def _sklearn_series(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
+def _ngram_range(value) -> bool:
+    return (isinstance(value, (tuple, list)) and len(value) == 2 and all(positive_int(v) for v in value)
+            and value[0] <= value[1] <= 8)
+
+
 @dataclass
-class TextModel:
+class TextModel(Estimator):
     """Settings are constructor arguments; learned state ends in ``_`` (estimator contract).
 
     Parameters
@@ -116,18 +122,13 @@ class TextModel:
     words: bool = False
 
     _parameter_constraints = {
-        "ngram_range": lambda v: len(v) == 2 and 1 <= v[0] <= v[1] <= 8,
-        "min_df": lambda v: isinstance(v, int) and v >= 1,
-        "C": lambda v: v > 0,
-        "threshold": lambda v: 0 < v < 1,
-        "max_features": lambda v: isinstance(v, int) and v >= 100,
-        "words": lambda v: isinstance(v, bool),
+        "ngram_range": (_ngram_range, "two lengths (low, high) with 1 <= low <= high <= 8"),
+        "min_df": (positive_int, "a positive whole number"),
+        "C": (positive, "a positive number"),
+        "threshold": (probability, "a probability between 0 and 1"),
+        "max_features": int_at_least(100),
+        "words": (boolean, "true or false"),
     }
-
-    def _validate(self) -> None:
-        for name, check in self._parameter_constraints.items():
-            if not check(getattr(self, name)):
-                raise InputError(f"TextModel: {name}={getattr(self, name)!r} is not allowed")
 
     @staticmethod
     def prepare(texts: Sequence[str]) -> list[str]:
@@ -135,7 +136,7 @@ class TextModel:
 
     def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> "TextModel":
         """Learn from texts and their label lists (an empty list: none of the labels)."""
-        self._validate()
+        self._validate_params()
         if len(texts) != len(labels):
             raise InputError(f"{len(texts)} texts but {len(labels)} label lists")
         label_sets = [sorted(set(row)) for row in labels]

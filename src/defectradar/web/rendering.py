@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from defectradar.api.common import json_ready
+from defectradar.core.numbers import json_ready
 from defectradar.web.i18n import language, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))

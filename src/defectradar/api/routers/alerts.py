@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from defectradar.accounts import Account
-from defectradar.api.common import decode_cursor, json_ready, json_with_etag, page, read
+from defectradar.analyses.alerts import alert_reports, list_alerts, show_alert, transition
+from defectradar.api.common import decode_cursor, json_with_etag, page, read
 from defectradar.api.security import requirement
-from defectradar.signals.alerts import alert_reports, list_alerts, show_alert, transition
+from defectradar.core.numbers import json_ready
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 

@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from defectradar.accounts import Account
-from defectradar.api.common import decode_cursor, json_ready, json_with_etag, page, read
+from defectradar.api.common import decode_cursor, json_with_etag, page, read
 from defectradar.api.jobs import upload_chunks
 from defectradar.api.security import requirement
+from defectradar.core.numbers import json_ready
 from defectradar.errors import InputError
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])

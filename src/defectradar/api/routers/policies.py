@@ -13,9 +13,10 @@ from typing import Literal, Optional
 from fastapi import APIRouter, Depends, Query, Request
 
 from defectradar.accounts import Account
-from defectradar.api.common import decode_cursor, field_error, json_ready, json_with_etag, page
+from defectradar.api.common import decode_cursor, field_error, json_with_etag, page
 from defectradar.api.params import day_query, not_found, rule_book
 from defectradar.api.security import requirement
+from defectradar.core.numbers import json_ready
 from defectradar.errors import InputError
 
 router = APIRouter(prefix="/policies", tags=["policies"])
@@ -60,7 +61,7 @@ def policies_diff(request: Request, rule_set_id: str,
                   from_: Optional[date] = day_query(alias="from", description="Only changes on or after this day."),
                   to: Optional[date] = day_query("Only changes on or before this day."),
                   _: Account = Depends(requirement("viewer"))):
-    from defectradar.remedies.policy_diff import policy_diff
+    from defectradar.analyses.policy_alerts import policy_diff
 
     if from_ and to and from_ > to:
         raise field_error("from", f"from {from_} is after to {to}")

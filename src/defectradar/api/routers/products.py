@@ -12,9 +12,10 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Query, Request
 
 from defectradar.accounts import Account
-from defectradar.api.common import decode_cursor, json_ready, json_with_etag, page, read
+from defectradar.api.common import decode_cursor, json_with_etag, page, read
 from defectradar.api.params import catalog, not_found
 from defectradar.api.security import requirement
+from defectradar.core.numbers import json_ready
 
 router = APIRouter(prefix="/products", tags=["products"])
 

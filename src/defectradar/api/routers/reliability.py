@@ -16,8 +16,8 @@ from defectradar.accounts import Account
 from defectradar.api.common import json_with_etag, read
 from defectradar.api.params import api_fields, day_query
 from defectradar.api.security import requirement
+from defectradar.core.numbers import json_number
 from defectradar.errors import InputError
-from defectradar.signals.base import json_number
 
 router = APIRouter(prefix="/reliability", tags=["reliability"])
 UNIT = "days"
@@ -58,7 +58,7 @@ def _groups(con, kind: str, products: list[str], modes: list[str] | None, as_of,
 
 def _run(request: Request, fn, *args):
     with api_fields(prefixes=_FIELDS):
-        return json_with_etag(request, read(request, fn, *args))
+        return json_with_etag(request, read(request, fn, *args, analytic=True))
 
 
 def weibull_result(con, product, mode, as_of, population, confidence, at) -> dict:
@@ -157,8 +157,8 @@ def reliability_mcf(request: Request,
 
 
 def nevada_result(con, product, mode, as_of, warranty_months, months) -> dict:
+    from defectradar.analyses.warranty import nevada_for_store
     from defectradar.charts.reliability import nevada_heatmap
-    from defectradar.reliability.nevada import nevada_for_store
 
     table = nevada_for_store(con, product, mode, as_of, warranty_months, months)
     return {**table.to_dict(), "chart": _chart(lambda: nevada_heatmap(table.cells))}
@@ -176,8 +176,8 @@ def reliability_nevada(request: Request, product: str = ProductQ, mode: Optional
 
 
 def forecast_result(con, product, months, mode, as_of, warranty_months) -> dict:
+    from defectradar.analyses.warranty import forecast_for_store
     from defectradar.charts.reliability import forecast_chart
-    from defectradar.reliability.forecast import forecast_for_store
 
     fc = forecast_for_store(con, product, months, mode, as_of, warranty_months)
     return {**fc.to_dict(), "warnings": fc.caveats(),

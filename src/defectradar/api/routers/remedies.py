@@ -13,9 +13,10 @@ from typing import Any, Literal, Optional
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from defectradar.accounts import Account
-from defectradar.api.common import json_ready, json_with_etag, read
+from defectradar.api.common import json_with_etag, read
 from defectradar.api.params import api_fields, catalog, day_query, rule_book
 from defectradar.api.security import requirement
+from defectradar.core.numbers import json_ready
 
 router = APIRouter(prefix="/remedies", tags=["remedies"])
 Lang = Literal["en", "zh"]
@@ -57,7 +58,7 @@ def remedies_audit(request: Request,
                    limit: int = Query(1000, ge=1, le=100_000, description="Shortfall rows kept."),
                    lang: Lang = Query("en"),
                    _: Account = Depends(requirement("viewer"))):
-    from defectradar.remedies.audit import audit_store
+    from defectradar.analyses.audit import audit_store
 
     book, products = rule_book(request), catalog(request)
     if jurisdiction not in book.jurisdictions:
@@ -72,5 +73,5 @@ def remedies_audit(request: Request,
         return report.to_dict(limit=limit)
 
     with api_fields(prefixes={"unknown product": "product"}):
-        return json_with_etag(request, read(request, audited, cache_key=(
+        return json_with_etag(request, read(request, audited, analytic=True, cache_key=(
             "api.audit", as_of, product, period, jurisdiction, limit, lang)))

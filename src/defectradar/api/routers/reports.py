@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from defectradar.accounts import Account
-from defectradar.api.common import decode_cursor, field_error, json_ready, json_with_etag, page, read
+from defectradar.api.common import decode_cursor, field_error, json_with_etag, page, read
 from defectradar.api.params import (
     api_fields,
     catalog,
@@ -24,6 +24,7 @@ from defectradar.api.params import (
     not_found,
 )
 from defectradar.api.security import requirement
+from defectradar.core.numbers import json_ready
 from defectradar.errors import InputError
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -79,7 +80,7 @@ def reports_list(
             check_mode_known(con, mode)
         return result
 
-    result = read(request, listed, cache_key=("api.reports", query, product, mode), read_only_result=True)
+    result = read(request, listed, analytic=True, cache_key=("api.reports", query, product, mode), read_only_result=True)
     items = [row.to_dict() for row in result.reports]
     return json_with_etag(request, page(items[offset:], offset, limit))
 

@@ -1,7 +1,7 @@
 """Signals: the product x failure-mode disproportionality table, and one count series scored by a detector.
 
 Both read the store as the scan does (``signals scan``): the table from the same pair counts
-(:func:`~defectradar.signals.scan.pair_counts`), the series from
+(:func:`~defectradar.analyses.scan.pair_counts`), the series from
 :func:`~defectradar.query.series.series_for_store`, so what the API shows is what raised the
 alerts.  Neither records anything: scanning stays the CLI's and the scheduler's.
 """
@@ -31,11 +31,11 @@ def _catalog_ids(request: Request) -> list[str]:
 
 def disproportionality_table(con, as_of: date | None, count: str) -> dict:
     """The scan's table as of a day: MGPS prior and every pair's statistics (PRR, ROR, IC, EBGM ...)."""
+    from defectradar.analyses.scan import MIN_PAIRS, default_as_of, pair_counts
     from defectradar.signals.contingency import ContingencyTable
     from defectradar.signals.disproportionality import analyse
-    from defectradar.signals.scan import MIN_PAIRS, _default_as_of, pair_counts
 
-    day = as_of or _default_as_of(con)
+    day = as_of or default_as_of(con)
     counts = pair_counts(con, day, count)
     if len(counts) < MIN_PAIRS:
         return {"as_of": day.isoformat(), "hyperparameters": None, "pairs": [],
@@ -73,17 +73,17 @@ def signals_disproportionality(
             check_mode_known(con, mode)
         return result, pairs
 
-    result, pairs = read(request, table, cache_key=("api.disproportionality", as_of, count, product, mode,
+    result, pairs = read(request, table, analytic=True, cache_key=("api.disproportionality", as_of, count, product, mode,
                                                        signals_only))
     return json_with_etag(request, {**page(pairs[offset:offset + limit + 1], offset, limit), **result})
 
 
 def scored_series(con, *, product, mode, source, freq, as_of, start, count, method, false_alarms_per_year):
     """One count series (the filters' total) scored by ``method``, as ``signals series`` scores a file."""
+    from defectradar.analyses.scan import ScanConfig
     from defectradar.query.series import series_for_store
     from defectradar.signals.calibrated import METHOD as NB_EXCESS
     from defectradar.signals.registry import detector
-    from defectradar.signals.scan import ScanConfig
 
     found = series_for_store(con, freq=freq, by=(), as_of=as_of, start=start, product=product, mode=mode,
                              source=source, count=count)
@@ -139,5 +139,5 @@ def signals_series(
         return result
 
     with api_fields(prefixes={"periods of history": "method", "nothing to score": "method"}):
-        return json_with_etag(request, read(request, scored, cache_key=(
+        return json_with_etag(request, read(request, scored, analytic=True, cache_key=(
             "api.series", product, mode, source, freq, as_of, start, count, method, false_alarms_per_year)))

@@ -17,4 +17,4 @@ def stats_get(request: Request, runs: int = Query(10, ge=0, le=200, description=
     from defectradar.query.stats import store_stats
 
     store = request.app.state.store
-    return json_with_etag(request, read(request, store_stats, str(store.path), runs).to_dict())
+    return json_with_etag(request, read(request, store_stats, str(store.path), runs, analytic=True).to_dict())

@@ -3,16 +3,19 @@
 Each function decides one provision and returns an :class:`Entitlement` (the remedies the
 owner may choose from, and the numbers its sentence quotes) or None when the provision does
 not apply.  An entitlement with no remedies is a note (a loaner phone due, a burden of proof).
-Rule set files name these functions in ``rules[].logic``; the registry is the extension point,
-and the built-in modules register through it like any plug-in would.
+Rule set files name these functions in ``rules[].logic``.  They live in the one registry
+(:mod:`defectradar.registry`, kind ``rule_logic``); :func:`register_builtins` registers the
+built-in provisions there the way a plug-in's registrar would.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from importlib import import_module
+from typing import Any, Callable, Mapping
 
+from defectradar import registry
 from defectradar.remedies.case import Claim
 
 
@@ -69,18 +72,39 @@ class Params:
 
 
 Logic = Callable[[Claim, Params], "Entitlement | None"]
-LOGIC: dict[str, Logic] = {}
+#: The registered rule functions by name: a live view of the one registry (read it as a dict).
+LOGIC: Mapping[str, Logic] = registry.KindView("rule_logic")
+
+# The modules of the built-in provisions; each declares its functions with @remedy_logic.
+BUILTIN_LOGIC_MODULES = (
+    "defectradar.remedies.logic.cn_phones",
+    "defectradar.remedies.logic.eu_sale_of_goods",
+    "defectradar.remedies.logic.maker_policy",
+)
+_BUILTIN_LOGIC: dict[str, Logic] = {}
 
 
-def remedy_logic(name: str) -> Callable[[Logic], Logic]:
-    """Register a rule function under ``name`` (the value rule files give in ``logic:``)."""
+def remedy_logic(name: str, *, replace: bool = False) -> Callable[[Logic], Logic]:
+    """Register a rule function under ``name`` (the value rule files give in ``logic:``).
+
+    On a function of a built-in provision module this declares a built-in (registered by
+    :func:`register_builtins`); on any other it registers in the process's registry, like
+    ``registry.register("rule_logic", name, function)``.
+    """
     def register(function: Logic) -> Logic:
-        if name in LOGIC and LOGIC[name] is not function:
-            raise ValueError(f"rule logic {name!r} is registered twice")
-        LOGIC[name] = function
-        return function
+        # The built-in modules cannot register as they are imported: loading the registry imports them.
+        if getattr(function, "__module__", None) in BUILTIN_LOGIC_MODULES:
+            if name in _BUILTIN_LOGIC and _BUILTIN_LOGIC[name] is not function:
+                raise ValueError(f"rule logic {name!r} is registered twice")
+            _BUILTIN_LOGIC[name] = function
+            return function
+        return registry.register("rule_logic", name, function, replace=replace)
     return register
 
 
-# The built-in provisions register themselves on import.
-from defectradar.remedies.logic import cn_phones, eu_sale_of_goods, maker_policy  # noqa: E402,F401
+def register_builtins(reg: registry.Registry) -> None:
+    """Register the built-in provisions' rule functions in ``reg``."""
+    for module in BUILTIN_LOGIC_MODULES:
+        import_module(module)
+    for name, function in _BUILTIN_LOGIC.items():
+        reg.register("rule_logic", name, function)

@@ -8,12 +8,13 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Form, Request
 
 from defectradar.accounts import Account
+from defectradar.analyses.alerts import alert_reports, list_alerts, show_alert, transition
 from defectradar.api.common import read
 from defectradar.api.security import requirement
 from defectradar.charts.overview import alert_series_chart
 from defectradar.errors import DefectRadarError, InputError
 from defectradar.query.overview import report_engagement
-from defectradar.signals.alerts import OPEN, STATUSES, alert_reports, list_alerts, show_alert, transition
+from defectradar.signals.alerts import OPEN, STATUSES
 from defectradar.web.pages.common import chart_or_none, is_htmx, see_other
 from defectradar.web.rendering import render
 

@@ -9,8 +9,8 @@ from typing import Any, Callable
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
+from defectradar.core.dates import as_date
 from defectradar.errors import InputError
-from defectradar.query.series import as_date
 
 
 def day_or_none(value: str | None, name: str = "as_of") -> date | None:

@@ -9,10 +9,10 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Query, Request
 
 from defectradar.accounts import Account
+from defectradar.analyses.device import judge_device
 from defectradar.api.common import read
 from defectradar.api.security import requirement
 from defectradar.query.overview import device_events, find_devices
-from defectradar.remedies.device import judge_device
 from defectradar.remedies.vocabulary import remedy_words
 from defectradar.web.i18n import language
 from defectradar.web.pages.common import blank_none, catalog, rule_book, see_other

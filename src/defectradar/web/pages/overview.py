@@ -8,13 +8,13 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Query, Request
 
 from defectradar.accounts import Account
+from defectradar.analyses.alerts import list_alerts
+from defectradar.analyses.trending import trends_for_store
 from defectradar.api.common import read
 from defectradar.api.security import requirement
 from defectradar.charts.overview import product_mode_heatmap, volume_chart
 from defectradar.errors import InputError
 from defectradar.query.overview import alarm_markers, busiest_pairs, latest_day, product_mode_cells, volume_by_week
-from defectradar.signals.alerts import list_alerts
-from defectradar.signals.trending import trends_for_store
 from defectradar.web.pages.common import chart_or_none, day_or_none
 from defectradar.web.rendering import render
 

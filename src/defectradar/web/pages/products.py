@@ -34,6 +34,8 @@ def _section(notes: dict, name: str, build):
 
 
 def product_data(con, product: str, mode: str | None, as_of) -> dict:
+    from defectradar.analyses.lemons import lemons_in_store
+    from defectradar.analyses.warranty import forecast_for_store, nevada_for_store
     from defectradar.charts.reliability import (
         forecast_chart,
         km_chart,
@@ -43,10 +45,7 @@ def product_data(con, product: str, mode: str | None, as_of) -> dict:
     )
     from defectradar.query.reliability import lifetimes_for_store, recurrences_for_store
     from defectradar.reliability import KaplanMeier, MeanCumulativeFunction, WeibullModel
-    from defectradar.reliability.forecast import forecast_for_store
     from defectradar.reliability.kaplan_meier import plotting_positions
-    from defectradar.reliability.lemons import lemons_in_store
-    from defectradar.reliability.nevada import nevada_for_store
 
     notes: dict[str, str] = {}
     label = product if mode is None else f"{product}/{mode}"

@@ -8,10 +8,11 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Request
 
 from defectradar.accounts import Account
+from defectradar.analyses.audit import audit_store
+from defectradar.analyses.policy_alerts import policy_diff
 from defectradar.api.common import read
 from defectradar.api.security import requirement
-from defectradar.remedies.audit import audit_store
-from defectradar.remedies.policy_diff import policy_diff, rule_set_summary, version_table
+from defectradar.remedies.policy_diff import rule_set_summary, version_table
 from defectradar.web.i18n import language
 from defectradar.web.pages.common import catalog, rule_book
 from defectradar.web.rendering import render

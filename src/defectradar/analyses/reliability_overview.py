@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defectradar.analyses.lemons import lemons_in_store
 from defectradar.errors import InputError
 from defectradar.query.reliability import lifetimes_for_store, recurrences_for_store
 from defectradar.query.service_histories import CLAIM_ACTIONS
 from defectradar.reliability.kaplan_meier import KaplanMeier
-from defectradar.reliability.lemons import lemons_in_store
 from defectradar.reliability.mcf import MeanCumulativeFunction
 from defectradar.reliability.weibull import WeibullModel
 

@@ -85,7 +85,7 @@ def _distinctive(model: str) -> bool:
 
 
 def _has_identifier(value: str) -> bool:
-    from defectradar.ingest.identifiers import MAYBE_IDENTIFIER, find_identifiers
+    from defectradar.core.identifiers import MAYBE_IDENTIFIER, find_identifiers
 
     return bool(MAYBE_IDENTIFIER.search(value)) and bool(find_identifiers(value))
 
@@ -188,8 +188,8 @@ def _products(groups: dict[str, dict]) -> list[DraftProduct]:
 def read_brand_model(path: str | Path, brand_col: str, model_col: str) -> Iterator[tuple[str | None, str | None]]:
     """``(brand, model)`` per row of a CSV, JSON-lines, Parquet (or any tabular file ``ingest``
     reads), read the way ingest reads it (encoding and delimiter detected)."""
+    from defectradar.core.masking import shown
     from defectradar.ingest.formats import ReadOptions, read_tabular, take_sample
-    from defectradar.ingest.masking import shown
 
     path = Path(path)
     if not path.is_file():

@@ -51,9 +51,10 @@ from scipy import sparse
 from scipy.stats import poisson
 from sklearn.feature_extraction.text import CountVectorizer
 
+from defectradar.core.dates import FREQS, as_date, period_start
 from defectradar.domain.catalog import Catalog, builtin_catalog
 from defectradar.errors import InputError
-from defectradar.query.series import FREQS, as_date, period_start
+from defectradar.query.stats import backend
 from defectradar.signals.alerts import Signal
 from defectradar.signals.base import AlarmRule
 from defectradar.signals.emerging_phrases import (
@@ -197,10 +198,10 @@ def _report_counts(con, start: datetime, end: datetime, unexplained_only: bool) 
 def _store_names(con) -> list[str]:
     """Names and aliases of the products the store's catalog rows hold (none if it has none)."""
     try:
-        rows = con.execute("SELECT name, name_zh, aliases FROM products").fetchall()
+        rows = backend(con).table("products").select("name", "name_zh", "aliases").to_pyarrow().to_pylist()
     except Exception:  # noqa: BLE001 - an old or partial store: the built-in catalog still applies
         return []
-    return [n for name, name_zh, aliases in rows for n in (name, name_zh, *(aliases or [])) if n]
+    return [n for r in rows for n in (r["name"], r["name_zh"], *(r["aliases"] or [])) if n]
 
 
 def _distinct(frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,14 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
+from defectradar.analyses.scan import THRESHOLD_LAST_METHODS, ScanConfig, method_params
 from defectradar.config import Settings
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
 from defectradar.progress import Progress
 from defectradar.query.series import series_for_store
-from defectradar.signals.base import CountSeries
 from defectradar.signals.exposure import expected_from_exposure, exposure_params, takes_expected
 from defectradar.signals.registry import detector, methods
-from defectradar.signals.scan import THRESHOLD_LAST_METHODS, ScanConfig, method_params
 from defectradar.store.connect import Store
 
 WORLD_FILES = (("sales", "sales.csv"), ("service-records", "service_records.csv"), ("weibo", "weibo.jsonl"))

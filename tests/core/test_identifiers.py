@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from defectradar.ingest.identifiers import (
+from defectradar.core.identifiers import (
     CANDIDATE,
     MAYBE_IDENTIFIER,
     bank_card_valid,

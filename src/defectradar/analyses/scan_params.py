@@ -1,7 +1,7 @@
 """The parameters a scan gives each method for each series, and the calibration it reports.
 
-Kept apart from :mod:`defectradar.signals.scan` so the scan reads as what it does; the
-back-test (:mod:`defectradar.signals.backtest`) uses the same functions, so it measures what
+Kept apart from :mod:`defectradar.analyses.scan` so the scan reads as what it does; the
+back-test (:mod:`defectradar.analyses.backtest`) uses the same functions, so it measures what
 the scan would do.
 """
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from defectradar.signals.base import CountSeries
+from defectradar.core.series import CountSeries
 from defectradar.signals.calibrated import METHOD as NB_EXCESS
 from defectradar.signals.calibrated import calibrate, pooled_dispersion
 from defectradar.signals.exposure import MEAN_PARAMETER
@@ -19,7 +19,7 @@ from defectradar.signals.glr import PERIODS_PER_YEAR
 from defectradar.signals.registry import detector
 
 if TYPE_CHECKING:
-    from defectradar.signals.scan import ScanConfig
+    from defectradar.analyses.scan import ScanConfig
 
 BUDGET_PERIODS = 104              # simulated series length when a method's threshold is set from the budget
 BUDGET_LEVEL_PERIODS = 26         # the periods whose mean sets a series' level for that

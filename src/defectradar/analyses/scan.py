@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from defectradar.analyses.alerts import record_signals
+from defectradar.analyses.evidence_rules import apply_evidence_rules, attach_reports
+from defectradar.analyses.scan_params import calibration_summary, method_params
+from defectradar.core.dates import as_date
+from defectradar.core.series import CountSeries
 from defectradar.errors import InputError
 from defectradar.progress import Progress
 from defectradar.query.series import (
@@ -39,14 +45,12 @@ from defectradar.query.series import (
     series_for_store,
 )
 from defectradar.query.stats import backend
-from defectradar.signals.alerts import EB05_MEANING, Signal, record_signals
-from defectradar.signals.base import AlarmRule, CountSeries
+from defectradar.signals.alerts import EB05_MEANING, RecordResult, Signal
+from defectradar.signals.base import AlarmRule
 from defectradar.signals.calibrated import DEFAULT_BUDGET, rate_ratio_score
 from defectradar.signals.calibrated import METHOD as NB_EXCESS
-from defectradar.signals.evidence_rules import apply_evidence_rules, attach_reports
 from defectradar.signals.exposure import MEAN_PARAMETER, expected_from_exposure, exposure_params
 from defectradar.signals.registry import detector, methods
-from defectradar.signals.scan_params import calibration_summary, method_params
 from defectradar.signals.signal_rules import SignalRules
 from defectradar.store.connect import Store
 from defectradar.user_files import load_user_yaml, read_user_text
@@ -84,7 +88,7 @@ class ScanConfig:
     false_alarms_per_year: float = DEFAULT_BUDGET   # per series: sets every method's threshold
     calibrate_thresholds: bool = True   # other methods' thresholds from the budget (off: their params' own)
     by: str = "mode"             # what series are counted by: mode, label (a custom model's) or component
-    emerging_terms: bool = True  # rising phrases no rule knows (signals/emerging_terms.py)
+    emerging_terms: bool = True  # rising phrases no rule knows (analyses/emerging_terms.py)
     known_issues: bool = True    # label follow-ons of recalls, announcements and policies known, not new
     lookback: int = 4            # alarms in this many latest periods are reported (GLR restarts after one)
     exposure: bool = True        # rate-aware means (units in service x others' rate) where sales are known
@@ -224,8 +228,9 @@ class ScanResult:
                 "notes": self.notes, "calibration": self.calibration, "known": [s.to_dict() for s in self.known]}
 
 
-def _default_as_of(con) -> date:
-    latest = con.execute("SELECT max(created_at) FROM reports").fetchone()[0]
+def default_as_of(con) -> date:
+    """The day a scan is as of when none is given: the newest report's (today on an empty store)."""
+    latest = backend(con).table("reports").created_at.max().to_pyarrow().as_py()
     return (latest.date() if latest else datetime.now().date())
 
 
@@ -345,19 +350,14 @@ def pair_counts(con, as_of: date, count: str = "failures") -> pd.DataFrame:
     t = t.filter(t.created_at.notnull() & t.product_id.notnull()
                  & (t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time()))))
     t = t.select(report_id=t.report_id, product=t.product_id, event=t.failure_modes.unnest())
-    # One pass over the labelled view into a small temporary table of distinct (report, product,
-    # event) rows; the pair counts and margins are then cheap group-bys over it.  (Ibis' own
-    # cache() leaves a finaliser that this DuckDB version rejects, hence the plain SQL.)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE scan_pairs AS {ibis.to_sql(t.filter(t.event.notnull()).distinct())}")
-    try:
-        frame = con.execute(
-            "WITH pairs AS (SELECT product, event, count(*) AS n FROM scan_pairs GROUP BY ALL), "
-            "products AS (SELECT product, count(DISTINCT report_id) AS n_product FROM scan_pairs GROUP BY ALL), "
-            "events AS (SELECT event, count(*) AS n_event FROM scan_pairs GROUP BY ALL) "
-            "SELECT * FROM pairs JOIN products USING (product) JOIN events USING (event)").df()
-        total = con.execute("SELECT count(DISTINCT report_id) FROM scan_pairs").fetchone()[0]
-    finally:
-        con.execute("DROP TABLE IF EXISTS scan_pairs")
+    # One pass over the labelled view into a small materialised table of distinct (report,
+    # product, event) rows; the pair counts and margins are then cheap group-bys over it.
+    with backend(con).cached(t.filter(t.event.notnull()).distinct()) as p:
+        pairs = p.group_by(["product", "event"]).aggregate(n=p.count())
+        products = p.group_by("product").aggregate(n_product=p.report_id.nunique())
+        events = p.group_by("event").aggregate(n_event=p.count())
+        frame = pairs.join(products, "product").join(events, "event").to_pyarrow().to_pandas()
+        total = int(p.report_id.nunique().to_pyarrow().as_py() or 0)
     frame["total"] = total
     return frame
 
@@ -405,7 +405,8 @@ def disproportionality_rule(rules: SignalRules, fired: list[str]) -> tuple[Alarm
 
 def _attach_trends(con, signals: list[Signal], as_of: date) -> None:
     """For complaint signals: is the rise a viral burst or a slowly spreading defect?"""
-    from defectradar.signals.trending import ALL_MODES, trends_for_store
+    from defectradar.analyses.trending import trends_for_store
+    from defectradar.signals.trending import ALL_MODES
 
     wanted = [s for s in signals if s.source == "reports" and s.product_id is not None]
     if not wanted:
@@ -416,7 +417,8 @@ def _attach_trends(con, signals: list[Signal], as_of: date) -> None:
             # Only the posts the signals are about: their products and, when every signal names a
             # mode, those modes (at ten million reports, all posts of 56 days took seconds).
             modes = None if any(s.failure_mode is None for s in wanted) else sorted({s.failure_mode for s in wanted})
-            trends = trends_for_store(con, as_of, products=sorted({s.product_id for s in wanted}), modes=modes).trends_
+            trends = trends_for_store(con, as_of, products=sorted({s.product_id for s in wanted}), modes=modes,
+                                      groups={(s.product_id, s.failure_mode or ALL_MODES) for s in wanted}).trends_
     except InputError:
         return                                       # no posts in the window: nothing to tell
     for s in wanted:
@@ -426,12 +428,21 @@ def _attach_trends(con, signals: list[Signal], as_of: date) -> None:
                                    "reasons": list(call.reasons)}
 
 
-def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | None = None,
-         progress: Progress | None = None) -> ScanResult:
-    """Run every configured detector over the store as of ``as_of`` and update the alerts."""
+def scan(store, as_of: date | str | None = None, config: ScanConfig | None = None,
+         progress: Progress | None = None, rules_dir: str | None = None) -> ScanResult:
+    """Run every configured detector as of ``as_of``; on a store, also update the alerts.
+
+    ``store`` is a :class:`~defectradar.store.connect.Store` (read, then the signals recorded as
+    alerts through the writer) or a backend without the ``alerts`` capability (Spark over an
+    export): the signals are found the same way and returned, not recorded, and a note says so.
+    ``rules_dir`` (rule sets for known issues) defaults to the store's setting.
+    """
     config = config or ScanConfig()
-    with store.reader() as con:
-        as_of = _as_date(as_of) or _default_as_of(con)
+    on_store = isinstance(store, Store)
+    if on_store:
+        rules_dir = rules_dir or store.settings.rules_dir
+    with (store.reader() if on_store else nullcontext(store)) as con:
+        as_of = as_date(as_of, "--as-of") or default_as_of(con)
         signals: list[Signal] = []
         scanned, pairs = 0, 0
         coverage: dict[str, dict] = {}
@@ -472,11 +483,11 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
         signals, weak = apply_evidence_rules(con, signals, config.freq, as_of, rows, config.min_authors)
         attach_reports(con, signals, config.freq, as_of, rows)
         if config.emerging_terms and "reports" in config.tables:
-            from defectradar.signals.emerging_terms import emerging_term_signals
+            from defectradar.analyses.emerging_terms import emerging_term_signals
 
             # Words no rule knows, rising for one product: a failure mode nobody has named yet.
             signals.extend(emerging_term_signals(con, as_of, freq=config.freq, min_authors=config.min_authors))
-        known = _label_known(store, con, signals, as_of) if config.known_issues else []
+        known = _label_known(rules_dir, con, signals, as_of) if config.known_issues else []
         _attach_trends(con, signals, as_of)
     # A table with no rows at all (a store of complaints only) is worth a word only when nothing
     # else was scanned either; a table whose rows could not be used always is.
@@ -490,8 +501,13 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
                                                                           for s in weak})[:5]) + ")")
     calibration = calibration_summary(config, series_years, thresholds)
     new = [s for s in signals if s not in known]       # a follow-on of a known issue raises no alert
-    with store.writer() as con:
-        recorded = record_signals(con, new, as_of)
+    if on_store:
+        with store.writer() as con:
+            recorded = record_signals(con, new, as_of)
+    else:
+        recorded = RecordResult()
+        notes.append(f"alerts not recorded: the {store.name} backend reads an export; scan the store "
+                     "(--backend duckdb) to raise and track alerts")
     if progress:
         progress.finish()
     new.sort(key=lambda s: -(s.evidence.get("score") or 0.0))
@@ -500,13 +516,13 @@ def scan(store: Store, as_of: date | str | None = None, config: ScanConfig | Non
                       recorded.unchanged, pairs, coverage, notes, calibration, known)
 
 
-def _label_known(store: Store, con, signals: list[Signal], as_of: date) -> list[Signal]:
+def _label_known(rules_dir: str | None, con, signals: list[Signal], as_of: date) -> list[Signal]:
     """The signals that follow a known issue (a recall, an announcement, a policy) and do not
-    grow beyond what follows it (signals/known.py); they are reported apart, not raised."""
+    grow beyond what follows it (analyses/known.py); they are reported apart, not raised."""
+    from defectradar.analyses.known import known_issues, label_known
     from defectradar.remedies.rule_book import load_rule_book
-    from defectradar.signals.known import known_issues, label_known
 
-    issues = known_issues(con, as_of, rule_book=load_rule_book(store.settings.rules_dir))
+    issues = known_issues(con, as_of, rule_book=load_rule_book(rules_dir))
     return label_known(signals, issues) if issues else []
 
 
@@ -546,18 +562,10 @@ def _why_nothing(table: str, cov: dict, config: ScanConfig, as_of: date) -> list
     return notes or [f"{cov['usable']:,} of {cov['rows']:,} {name} are usable, but they make no series to scan"]
 
 
-def _as_date(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _finite(value) -> float | None:
     value = float(value)
     return value if np.isfinite(value) else None
 
 
-__all__ = ["ScanConfig", "ScanResult", "load_scan_config", "scan", "temporal_signals", "pair_counts"]
+__all__ = ["ScanConfig", "ScanResult", "default_as_of", "load_scan_config", "scan", "temporal_signals",
+           "pair_counts"]

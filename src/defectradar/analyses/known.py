@@ -39,8 +39,9 @@ from typing import Iterable
 import duckdb
 from scipy.stats import poisson
 
+from defectradar.core.dates import period_start
 from defectradar.errors import InputError
-from defectradar.query.series import period_start
+from defectradar.query.stats import backend
 from defectradar.remedies.rule_book import RuleBook, builtin_rule_book
 from defectradar.signals.alerts import Signal
 from defectradar.text.subject import source_modes
@@ -89,26 +90,28 @@ def _modes(component: str | None) -> list[str | None]:
     return list(source_modes([component])) or [None]
 
 
-def _recall_issues(con: duckdb.DuckDBPyConnection, as_of: date) -> list[KnownIssue]:
-    rows = con.execute("""
-        SELECT campaign, product_id, component, min(report_date) AS since,
-               arg_min(summary, report_date) AS summary, any_value(recall_type) AS recall_type,
-               list_sort(list_distinct(list(model_year) FILTER (WHERE model_year IS NOT NULL))) AS years
-        FROM recalls WHERE product_id IS NOT NULL AND report_date <= ?
-        GROUP BY campaign, product_id, component
-    """, [as_of]).fetchall()
-    return [KnownIssue(product, mode, since, "recall", campaign, summary, component, kind or "recall",
-                       tuple(years or ()))
-            for campaign, product, component, since, summary, kind, years in rows for mode in _modes(component)]
+def _recall_issues(con, as_of: date) -> list[KnownIssue]:
+    r = backend(con).table("recalls")
+    r = r.filter(r.product_id.notnull() & (r.report_date <= as_of))
+    # The summary of the campaign's first report; model years as a sorted distinct list.
+    first = r.group_by(["campaign", "product_id", "component"]).aggregate(
+        since=r.report_date.min(), summary=r.summary.argmin(r.report_date), recall_type=r.recall_type.max(),
+        years=r.model_year.collect(distinct=True))
+    rows = first.to_pyarrow().to_pylist()
+    return [KnownIssue(row["product_id"], mode, row["since"], "recall", row["campaign"], row["summary"],
+                       row["component"], row["recall_type"] or "recall",
+                       tuple(sorted(y for y in row["years"] or () if y is not None)))
+            for row in rows for mode in _modes(row["component"])]
 
 
-def _announcement_issues(con: duckdb.DuckDBPyConnection, as_of: date) -> list[KnownIssue]:
-    rows = con.execute("""
-        SELECT product_id, failure_mode, component, date, kind, reference, text FROM announcements
-        WHERE product_id IS NOT NULL AND date <= ?
-    """, [as_of]).fetchall()
+def _announcement_issues(con, as_of: date) -> list[KnownIssue]:
+    a = backend(con).table("announcements")
+    a = a.filter(a.product_id.notnull() & (a.date <= as_of))
+    rows = a.select("product_id", "failure_mode", "component", "date", "kind", "reference", "text").to_pyarrow()
     issues = []
-    for product, mode, component, day, kind, reference, text in rows:
+    for row in rows.to_pylist():
+        product, mode, component, day = row["product_id"], row["failure_mode"], row["component"], row["date"]
+        kind, reference, text = row["kind"], row["reference"], row["text"]
         for each in ([mode] if mode else _modes(component)):
             issues.append(KnownIssue(product, each, day, "announcement", reference or f"{kind} of {day}", text,
                                      component, kind))

@@ -10,6 +10,8 @@ and what to do about it:
 * :class:`RecurrenceData`: the repair history of units, one row per repair (``event = 1``)
   and exactly one row per unit at the end of its observation (``event = 0``) -- the layout
   of R's ``valveSeat`` data and of Nelson's MCF tables.
+* :class:`WarrantyCounts`: claims by sales month and claim month with the units sold per
+  sales month, the input of the Nevada chart and the claims forecast.
 
 Weights are frequency weights: a row with weight 1,000 stands for 1,000 identical units.  This
 is how the store feeds cohorts (units sold in a month that never failed) without building a
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -318,3 +321,41 @@ class RecurrenceData:
     @property
     def n_events(self) -> float:
         return float(self.unit_weight[self.event_unit].sum())
+
+
+@dataclass
+class WarrantyCounts:
+    """Claims and cohort sizes of one product (and failure mode), observed through ``last_month``.
+
+    Attributes
+    ----------
+    product, mode
+        Product id; failure mode or None for all modes.
+    as_of
+        The cut-off day.
+    last_month
+        First day of the last complete month at ``as_of`` (partial months are dropped: see
+        :mod:`defectradar.query.warranty`).
+    claims
+        ``sales_month`` (date, or None when the device has no purchase date), ``claim_month``
+        (date) and ``claims`` (int), for claim months up to ``last_month``.
+    units
+        ``sales_month`` and ``units`` for sales months up to ``last_month``.
+    """
+
+    product: str
+    mode: str | None
+    as_of: date
+    last_month: date
+    claims: pd.DataFrame
+    units: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        for name, columns in (("claims", ("sales_month", "claim_month", "claims")),
+                              ("units", ("sales_month", "units"))):
+            frame = getattr(self, name)
+            missing = [c for c in columns if c not in frame.columns]
+            if missing:
+                raise InputError(f"{name} table lacks column {missing[0]!r}; it needs {', '.join(columns)}")
+        if (self.claims["claims"] < 0).any() or (self.units["units"] < 0).any():
+            raise InputError("claims and units must be non-negative counts")

@@ -9,7 +9,7 @@ kind is enough to tell a user what is wrong.
 
 from __future__ import annotations
 
-from defectradar.ingest.identifiers import find_identifiers
+from defectradar.core.identifiers import find_identifiers
 
 KIND_NAMES = {
     "imei": "an IMEI", "phone": "a phone number", "email": "an e-mail address",
