@@ -40,7 +40,6 @@ from defectradar.query.series import (
     COUNTS,
     DIMENSIONS,
     event_coverage,
-    failures_view,
     period_start,
     series_for_store,
 )
@@ -343,10 +342,8 @@ def pair_counts(con, as_of: date, count: str = "failures") -> pd.DataFrame:
     """Distinct complaints per (product, mode) with their margins, for disproportionality."""
     import ibis
 
-    if count == "component":             # by: component (the view series_for_store made)
-        t = backend(con).table("reports_by_component")
-    else:
-        t = backend(con).table("reports_labelled" if count == "all" else failures_view(con))
+    view = {"component": "reports_by_component", "all": "reports_labelled"}.get(count, "reports_failures")
+    t = backend(con).table(view)
     t = t.filter(t.created_at.notnull() & t.product_id.notnull()
                  & (t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time()))))
     t = t.select(report_id=t.report_id, product=t.product_id, event=t.failure_modes.unnest())

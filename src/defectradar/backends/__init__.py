@@ -33,8 +33,3 @@ def as_backend(source) -> Backend:
         _ADAPTERS[source] = adapter
     return adapter
 
-
-def connection_of(source):
-    """The DuckDB connection behind ``source`` (for SQL that only DuckDB runs), or a
-    :class:`CapabilityError` for another engine."""
-    return as_backend(source).con

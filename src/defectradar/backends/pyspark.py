@@ -150,13 +150,9 @@ class PySparkBackend:
             if self._files and name not in self._files:
                 raise InputError(f"the export at {self.location} has no table {name!r} (it has "
                                  f"{', '.join(self.tables)}); export the store again with every table")
-            self.session.read.parquet(self._path(name)).createOrReplaceTempView(self._view_name(name))
+            self.session.read.parquet(self._path(name)).createOrReplaceTempView(name)
             self._registered.add(name)
-        return self.ibis.table(self._view_name(name))
-
-    @staticmethod
-    def _view_name(name: str) -> str:
-        return name
+        return self.ibis.table(name)
 
     def table(self, name: str):
         """A fact table, or a derived view computed once and kept by Spark (memory, spilling to
