@@ -205,3 +205,23 @@ def test_text_enrichment_on_spark_equals_ingest(labelled_world, spark_backend):
     assert spark.num_rows == local.num_rows > 1000
     key = lambda t: sorted(t.select(columns).to_pylist(), key=lambda r: r["report_id"])  # noqa: E731
     assert key(pa.Table.from_batches(spark.to_batches())) == key(local)
+
+
+def test_lemons(duckdb_con, spark_backend):
+    """Lemons judged in Spark's executors (``map_groups``) equal those judged from the store."""
+    from defectradar.analyses.lemons import lemons_in_store
+
+    duck = lemons_in_store(duckdb_con, as_of=AS_OF).to_dict()
+    assert duck["lemons"], "the simulated world has lemons by this date"
+    assert lemons_in_store(spark_backend, as_of=AS_OF).to_dict() == duck
+    one = lemons_in_store(duckdb_con, product="xiaomi-11", mode="wifi", as_of=AS_OF).to_dict()
+    assert lemons_in_store(spark_backend, product="xiaomi-11", mode="wifi", as_of=AS_OF).to_dict() == one
+
+
+def test_map_groups_keeps_each_group_whole_in_the_executors(spark_backend):
+    """Every device's events reach one call of the function, whatever the partitions."""
+    from defectradar.query.service_histories import device_count, map_device_histories
+
+    parts = list(map_device_histories(spark_backend, lambda events: sorted(set(events["device_token"]))))
+    tokens = [t for part in parts for t in part]
+    assert len(parts) > 1 and len(tokens) == len(set(tokens)) == device_count(spark_backend)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from defectradar.query.stats import backend
+from defectradar.query.series import counted_records
 from defectradar.signals.alerts import Signal
 
 EVIDENCE_REPORTS = 50
@@ -21,17 +21,6 @@ _SOURCES = {
     "reports": ("report_id", "created_at", "author_token"),
     "service_events": ("event_id", "date", "device_token"),
 }
-
-
-def _rows(con, table: str, count: str):
-    """The records a signal of ``table`` counted, as an Ibis table: complaints by ``count``
-    (failures, all, or component: the store's view ``reports_by_component``), or repair-type
-    service visits (inspections find no fault)."""
-    b = backend(con)
-    if table == "service_events":
-        e = b.table("service_events")
-        return e.filter(e.action != "inspect")
-    return b.table({"component": "reports_by_component", "all": "reports_labelled"}.get(count, "reports_failures"))
 
 
 def _window(s: Signal, freq: str, as_of: date) -> tuple[date, date]:
@@ -48,7 +37,7 @@ def _day(t, table: str):
 
 
 def _signal_rows(con, s: Signal, table: str, count: str, freq: str, as_of: date):
-    t = _rows(con, table, count)
+    t = counted_records(con, table, count)
     begin, end = _window(s, freq, as_of)
     day = _day(t, table)
     t = t.filter((day >= begin) & (day < end))
@@ -116,7 +105,7 @@ def _joined(con, source: str, count: str, group: list[Signal], freq: str, as_of:
          "t_mode": [s.failure_mode for s in group],
          "t_begin": [w[0] for w in windows], "t_end": [w[1] for w in windows]},
         schema={"i": "int64", "t_product": "string", "t_mode": "string", "t_begin": "date", "t_end": "date"})
-    r = _rows(con, source, count)
+    r = counted_records(con, source, count)
     r = r.mutate(_day=_day(r, source))
     mode_match = (r.failure_modes.contains(targets.t_mode) if source == "reports"
                   else r.failure_mode == targets.t_mode)

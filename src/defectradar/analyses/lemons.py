@@ -45,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,9 +56,15 @@ import pandas as pd
 from defectradar.core.dates import as_date
 from defectradar.domain.catalog import Catalog, builtin_catalog
 from defectradar.errors import InputError
-from defectradar.query.service_histories import check_mode, check_product, latest_service_date, service_histories
-from defectradar.remedies.audit import EVENT_COLUMNS, device_cases, latest_event_date
-from defectradar.remedies.case import Case, Claim, Device, Event
+from defectradar.query.service_histories import check_mode, check_product, latest_service_date, map_device_histories
+from defectradar.remedies.audit import (
+    EVENT_COLUMNS,
+    LEFT_OUT_REASONS,
+    device_cases,
+    latest_event_date,
+    version_in_force,
+)
+from defectradar.remedies.case import Case, Claim, Event
 from defectradar.remedies.engine import Judgement, RuleHit, Step, judge_case
 from defectradar.remedies.explain import rule_text
 from defectradar.remedies.jurisdictions import jurisdiction_of
@@ -329,13 +336,6 @@ class LemonResult(Sequence):
 
 # --- lemons from the judgements -----------------------------------------------------------------------------------
 
-def _version_from(rule_set: RuleSet, device: Device, event: Event) -> date:
-    """The first day of the rule set's version in force for the claim (as the audit dates a policy)."""
-    day = device.purchase_date if rule_set.applies_by == "purchase" else event.date
-    started = [v for v in rule_set.versions() if v <= day]
-    return started[-1] if started else rule_set.effective_from
-
-
 def _hit(case: Case, index: int, step: Step, rule_hit: RuleHit, provision: RepeatProvision, lang: str) -> LemonHit:
     event, rule_set = step.event, rule_hit.rule_set
     counted = provision.counted(Claim(case, event, case.events[:index]))
@@ -348,7 +348,7 @@ def _hit(case: Case, index: int, step: Step, rule_hit: RuleHit, provision: Repea
         purchase_date=device.purchase_date, jurisdiction=device.jurisdiction, rule_set=rule_set.id,
         rule_set_kind=rule_set.kind, citation=rule_set.citation(), reference=rule_hit.reference(lang),
         effective_from=rule_set.effective_from, effective_to=rule_set.effective_to,
-        version_from=_version_from(rule_set, device, event), remedies=by_rank(rule_hit.entitlement.remedies),
+        version_from=version_in_force(rule_set, device, event), remedies=by_rank(rule_hit.entitlement.remedies),
         due=list(step.due), given=step.given, shortfall=step.shortfall, repairs=len(counted))
 
 
@@ -408,17 +408,8 @@ def find_lemons(events: pd.DataFrame, rules: LemonRules | None = None, as_of=Non
     hit of a step whose logic is in :data:`REPEAT_PROVISIONS` and whose remedies include an
     exchange or a refund.
     """
-    rules = rules if rules is not None else load_lemon_rules()
-    if not isinstance(rules, LemonRules):
-        raise InputError(f"{rules!r} is not a selection of lemon rules; build one with load_lemon_rules()")
-    book = rules.book
+    rules, default = _checked(rules, jurisdiction)
     catalog = catalog if catalog is not None else builtin_catalog()
-    default = None
-    if jurisdiction is not None:
-        default = jurisdiction_of(jurisdiction, book.jurisdictions)
-        if default is None:
-            raise InputError(f"unknown jurisdiction {jurisdiction!r} (--jurisdiction): no rule sets for it; use one "
-                             f"of {', '.join(sorted(book.jurisdictions))} (EU member states such as DE count as EU)")
     missing = [c for c in EVENT_COLUMNS if c not in events.columns]
     if missing:
         raise InputError(f"service events lack the column(s) {', '.join(missing)}; give {', '.join(EVENT_COLUMNS)} "
@@ -426,22 +417,78 @@ def find_lemons(events: pd.DataFrame, rules: LemonRules | None = None, as_of=Non
     as_of = as_date(as_of, "as_of")
     if as_of is None:
         as_of = latest_event_date(events)
-    cases = device_cases(events, book, catalog, as_of=as_of, jurisdiction_default=default)
-    result = LemonResult(hits=[], rules=rules, as_of=as_of, skipped=cases.left_out, events=len(events),
-                         devices=len(cases.devices), jurisdiction_default=default, defaulted=cases.defaulted)
-    hits = []
-    wanted = rules.jurisdictions
-    for device in cases.devices:
-        # Every repeat provision needs an earlier remedy of the fault: one visit cannot make a
-        # lemon, and most devices have one.  Devices of jurisdictions not reported need no judging.
-        if device.events < 2 or device.jurisdiction not in wanted:
-            continue
-        hits.extend(lemon_hits(judge_case(book, cases.case(device), as_of=as_of, lang=lang), lang))
-    hits = [h for h in hits if (mode is None or h.failure_mode == mode)
-            and rules.names_of(book.get(h.rule_set))]
+    part = LemonJudge(rules.book, catalog, as_of, default, rules.jurisdictions, lang)(events)
+    return _result(part, rules, as_of, mode, default)
+
+
+def _checked(rules: LemonRules | None, jurisdiction: str | None) -> tuple[LemonRules, str | None]:
+    """The rules (default: every built-in one) and the default jurisdiction as the book names it."""
+    rules = rules if rules is not None else load_lemon_rules()
+    if not isinstance(rules, LemonRules):
+        raise InputError(f"{rules!r} is not a selection of lemon rules; build one with load_lemon_rules()")
+    if jurisdiction is None:
+        return rules, None
+    default = jurisdiction_of(jurisdiction, rules.book.jurisdictions)
+    if default is None:
+        raise InputError(f"unknown jurisdiction {jurisdiction!r} (--jurisdiction): no rule sets for it; use one "
+                         f"of {', '.join(sorted(rules.book.jurisdictions))} (EU member states such as DE count as EU)")
+    return rules, default
+
+
+@dataclass
+class LemonPart:
+    """The lemon hits of some devices (whole histories), with the counts :class:`LemonResult`
+    reports; parts judged where the events are add up (:meth:`add`)."""
+
+    hits: list[LemonHit] = field(default_factory=list)
+    events: int = 0
+    devices: int = 0
+    defaulted: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    def add(self, other: "LemonPart") -> "LemonPart":
+        self.hits.extend(other.hits)
+        self.events += other.events
+        self.devices += other.devices
+        self.defaulted += other.defaulted
+        self.skipped.update(other.skipped)
+        return self
+
+
+@dataclass(frozen=True)
+class LemonJudge:
+    """Judges a frame of whole device histories into a :class:`LemonPart` (picklable: Spark
+    runs it in its executors)."""
+
+    book: RuleBook
+    catalog: Catalog
+    as_of: date | None
+    jurisdiction_default: str | None
+    wanted: frozenset[str]
+    lang: str = "en"
+
+    def __call__(self, events: pd.DataFrame) -> LemonPart:
+        cases = device_cases(events, self.book, self.catalog, as_of=self.as_of,
+                             jurisdiction_default=self.jurisdiction_default)
+        part = LemonPart(events=len(events), devices=len(cases.devices), defaulted=cases.defaulted,
+                         skipped=Counter(cases.left_out))
+        for device in cases.devices:
+            # Every repeat provision needs an earlier remedy of the fault: one visit cannot make a
+            # lemon, and most devices have one.  Devices of jurisdictions not reported need no judging.
+            if device.events < 2 or device.jurisdiction not in self.wanted:
+                continue
+            judgement = judge_case(self.book, cases.case(device), as_of=self.as_of, lang=self.lang)
+            part.hits.extend(lemon_hits(judgement, self.lang))
+        return part
+
+
+def _result(part: LemonPart, rules: LemonRules, as_of, mode: str | None, default: str | None) -> LemonResult:
+    book = rules.book
+    hits = [h for h in part.hits if (mode is None or h.failure_mode == mode) and rules.names_of(book.get(h.rule_set))]
     hits.sort(key=_order)
-    result.hits = hits
-    return result
+    skipped = {reason: part.skipped[reason] for reason in LEFT_OUT_REASONS if part.skipped.get(reason)}
+    return LemonResult(hits=hits, rules=rules, as_of=as_of, skipped=skipped, events=part.events,
+                       devices=part.devices, jurisdiction_default=default, defaulted=part.defaulted)
 
 
 def lemons_in_store(con, rules: LemonRules | None = None, product: str | None = None, mode: str | None = None,
@@ -455,7 +502,12 @@ def lemons_in_store(con, rules: LemonRules | None = None, product: str | None = 
     """
     check_product(con, product)
     check_mode(con, mode)
+    rules, default = _checked(rules, jurisdiction)
     as_of = as_date(as_of, "as_of")
     as_of = as_of if as_of is not None else latest_service_date(con)
-    return find_lemons(service_histories(con, product, mode, as_of), rules, as_of, mode, catalog=catalog,
-                       jurisdiction=jurisdiction, lang=lang)
+    judge = LemonJudge(rules.book, catalog if catalog is not None else builtin_catalog(), as_of, default,
+                       rules.jurisdictions, lang)
+    total = LemonPart()
+    for part in map_device_histories(con, judge, product, mode, as_of):
+        total.add(part)
+    return _result(total, rules, as_of, mode, default)

@@ -39,11 +39,12 @@ from defectradar.progress import Progress
 from defectradar.query.series import (
     COUNTS,
     DIMENSIONS,
+    counted_records,
     event_coverage,
     period_start,
     series_for_store,
 )
-from defectradar.query.stats import backend
+from defectradar.query.stats import backend, default_as_of
 from defectradar.signals.alerts import EB05_MEANING, RecordResult, Signal
 from defectradar.signals.base import AlarmRule
 from defectradar.signals.calibrated import DEFAULT_BUDGET, rate_ratio_score
@@ -227,12 +228,6 @@ class ScanResult:
                 "notes": self.notes, "calibration": self.calibration, "known": [s.to_dict() for s in self.known]}
 
 
-def default_as_of(con) -> date:
-    """The day a scan is as of when none is given: the newest report's (today on an empty store)."""
-    latest = backend(con).table("reports").created_at.max().to_pyarrow().as_py()
-    return (latest.date() if latest else datetime.now().date())
-
-
 def _scope_series(con, scope: str, table: str, as_of: date, config: ScanConfig) -> dict[tuple, CountSeries]:
     """Series keyed (product, mode) whatever the scope; ``ALL`` stands for every product or mode."""
     by = SCOPES[scope]
@@ -342,8 +337,7 @@ def pair_counts(con, as_of: date, count: str = "failures") -> pd.DataFrame:
     """Distinct complaints per (product, mode) with their margins, for disproportionality."""
     import ibis
 
-    view = {"component": "reports_by_component", "all": "reports_labelled"}.get(count, "reports_failures")
-    t = backend(con).table(view)
+    t = counted_records(con, "reports", count)
     t = t.filter(t.created_at.notnull() & t.product_id.notnull()
                  & (t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time()))))
     t = t.select(report_id=t.report_id, product=t.product_id, event=t.failure_modes.unnest())

@@ -62,6 +62,11 @@ class Backend(Protocol):
     def has_table(self, name: str) -> bool:
         """Whether the engine holds a table or view of that name."""
 
+    def map_groups(self, expr, key: str, order: tuple[str, ...], fn):
+        """``fn(table)`` run where the rows are, on pyarrow tables of ``expr`` that each hold whole
+        groups of ``key`` (sorted by ``key`` then ``order``); yields what ``fn`` returns, one
+        picklable part per table, in no set order (:mod:`defectradar.backends.groups`)."""
+
     def close(self) -> None:
         """Release what the backend opened (a Spark session it started, a connection it owns)."""
 

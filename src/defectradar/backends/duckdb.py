@@ -80,6 +80,18 @@ class DuckDBBackend:
         finally:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
+    def map_groups(self, expr, key: str, order: tuple[str, ...], fn) -> Iterator:
+        """``fn`` over whole groups of ``expr``, streamed sorted by ``key`` and ``order`` and run
+        in this process, one table of about :data:`~defectradar.backends.groups.BATCH_ROWS`
+        rows at a time."""
+        from defectradar.backends.groups import BATCH_ROWS, whole_groups
+
+        # Ibis' own to_pyarrow_batches calls a cursor method DuckDB 2 renamed, hence the relation.
+        relation = self.ibis._to_duckdb_relation(expr.order_by([key, *order]))
+        stream = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
+        for table in whole_groups(stream(BATCH_ROWS), key, min_rows=BATCH_ROWS):
+            yield fn(table)
+
     def has_table(self, name: str) -> bool:
         rows = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
                                 "AND table_catalog = current_database()", [name]).fetchall()

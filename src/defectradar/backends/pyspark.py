@@ -175,6 +175,32 @@ class PySparkBackend:
         finally:
             cached.release()
 
+    def frame(self, expr):
+        """``expr`` as a Spark DataFrame (for the work Ibis does not express)."""
+        self.ibis._run_pre_execute_hooks(expr)           # registers in-memory tables and UDFs
+        return self.session.sql(self.ibis.compile(expr))
+
+    def map_groups(self, expr, key: str, order: tuple[str, ...], fn) -> Iterator:
+        """``fn`` over whole groups of ``expr`` in the executors: the rows are shuffled by
+        ``key``, sorted within each partition, handed to ``fn`` as Arrow tables (``mapInArrow``)
+        and only ``fn``'s parts come back, pickled, one partition at a time.  ``fn`` travels to
+        the executors pickled: on a cluster, defectradar must be installed on the workers."""
+        import pickle
+
+        from defectradar.backends.groups import whole_groups
+
+        def run(batches):
+            import pyarrow as pa
+
+            for table in whole_groups(batches, key):
+                part = pickle.dumps(fn(table), protocol=pickle.HIGHEST_PROTOCOL)
+                yield pa.RecordBatch.from_arrays([pa.array([part], pa.binary())], names=["part"])
+
+        frame = self.frame(expr)
+        shuffled = frame.repartition(key).sortWithinPartitions(key, *order)
+        for row in shuffled.mapInArrow(run, "part binary").toLocalIterator():
+            yield pickle.loads(row.part)
+
     def has_table(self, name: str) -> bool:
         from defectradar.backends.views import DEFINITIONS
 

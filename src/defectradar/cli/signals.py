@@ -281,9 +281,9 @@ def signals_trending(
     json_: JsonOption = False,
 ) -> None:
     """Engagement-weighted volume and velocity of posts: a viral burst, or a slowly rising defect?"""
-    from defectradar.analyses.scan import default_as_of
     from defectradar.analyses.trending import trends_for_store
     from defectradar.core.dates import as_date
+    from defectradar.query.stats import default_as_of
 
     with open_source(db, backend, spark_master) as con:
         day = as_date(as_of, "--as-of") or default_as_of(con)

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from defectradar.ingest.context import IngestContext, Normalised, RowErrors, constant, extra_json
 from defectradar.ingest.fields import Field, field_column
-from defectradar.ingest.formats import ReadOptions, Sample, SourceFormat, columns_match, read_tabular, register_format
+from defectradar.ingest.formats import ReadOptions, Sample, SourceFormat, builtin_format, columns_match, read_tabular
 from defectradar.ingest.nhtsa_recalls import date_column
 from defectradar.ingest.reading import ROW, RawBatch
 
@@ -155,7 +155,7 @@ def normalise_announcements(batch: RawBatch, ctx: IngestContext) -> Normalised:
     return Normalised({"announcements": result.append_column(ROW, table.column(ROW))}, rejections)
 
 
-register_format(SourceFormat(
+builtin_format(SourceFormat(
     name="announcements", target="announcements",
     description="makers' announcements of known issues: product (or brand + model), mode or component, date, "
                 "kind (recall, service-campaign, exchange-programme, statement ...), reference, text",

@@ -14,7 +14,6 @@ import codecs
 import csv
 import io
 import json
-import sys
 from dataclasses import dataclass, field, replace
 from importlib import import_module
 from pathlib import Path
@@ -138,8 +137,9 @@ FORMATS: Mapping[str, SourceFormat] = registry.KindView("formats")
 #: The registered container readers by name.
 READERS: Mapping[str, ContainerReader] = registry.KindView("readers")
 
-# The modules of the built-in formats.  Each declares its formats with register_format when
-# imported; register_builtins imports them and registers what they declared.
+# The modules of the built-in formats.  Each declares its formats with builtin_format when
+# imported; register_builtins imports them and registers what they declared (the registry's
+# built-ins load the way a plugin's entry point does).
 BUILTIN_FORMAT_MODULES = (
     "defectradar.ingest.generic",
     "defectradar.ingest.nhtsa",
@@ -151,22 +151,24 @@ _BUILTIN_FORMATS: dict[str, SourceFormat] = {}
 
 
 def register_format(fmt: SourceFormat, *, replace: bool = False) -> SourceFormat:
-    """Register ``fmt`` under its name (``ingest --type NAME``) and return it.
-
-    Called by a built-in format module as it is imported, this declares a built-in (registered
-    by :func:`register_builtins`, into whichever registry loads them); called from anywhere else
-    it registers in the process's registry, like ``registry.register("formats", ...)``.
-    """
+    """Register ``fmt`` under its name (``ingest --type NAME``) in the process's registry and
+    return it (as ``registry.register("formats", fmt.name, fmt)``)."""
     if not isinstance(fmt, SourceFormat):
         raise InputError(f"register_format takes a SourceFormat, not {type(fmt).__name__}")
-    # The caller's module tells a built-in's declaration apart: the built-in modules cannot
-    # register into the registry as they are imported, since loading the registry imports them.
-    if sys._getframe(1).f_globals.get("__name__") in BUILTIN_FORMAT_MODULES:
-        if _BUILTIN_FORMATS.get(fmt.name, fmt) is not fmt:
-            raise ValueError(f"built-in format {fmt.name!r} is declared twice")
-        _BUILTIN_FORMATS[fmt.name] = fmt
-        return fmt
     return registry.register("formats", fmt.name, fmt, replace=replace)
+
+
+def builtin_format(fmt: SourceFormat) -> SourceFormat:
+    """Declare a built-in format (for the modules of :data:`BUILTIN_FORMAT_MODULES` only):
+    :func:`register_builtins` registers it into whichever registry loads the built-ins.  The
+    built-in modules cannot register as they are imported, since loading the registry imports
+    them."""
+    if not isinstance(fmt, SourceFormat):
+        raise InputError(f"builtin_format takes a SourceFormat, not {type(fmt).__name__}")
+    if _BUILTIN_FORMATS.get(fmt.name, fmt) is not fmt:
+        raise ValueError(f"built-in format {fmt.name!r} is declared twice")
+    _BUILTIN_FORMATS[fmt.name] = fmt
+    return fmt
 
 
 def register_builtins(reg: registry.Registry) -> None:

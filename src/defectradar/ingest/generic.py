@@ -13,11 +13,11 @@ from defectradar.ingest.formats import (
     ReadOptions,
     Sample,
     SourceFormat,
+    builtin_format,
     columns_match,
     container_of,
     looks_delimited,
     read_tabular,
-    register_format,
 )
 from defectradar.ingest.sales import normalise_sales
 from defectradar.ingest.service_records import normalise_service_records
@@ -69,17 +69,17 @@ for _name, _container, _description in (
     ("parquet", "parquet", "complaints in a Parquet file"),
     ("xlsx", "excel", "complaints in an Excel workbook (.xlsx; the first sheet, or --sheet NAME)"),
 ):
-    register_format(SourceFormat(
+    builtin_format(SourceFormat(
         name=_name, target="reports", description=_description, sniff=_sniff_generic(_container),
         read=_read(REPORT_FIELDS, _container), normalise=normalise_reports, default_source=_name))
 
-register_format(SourceFormat(
+builtin_format(SourceFormat(
     name="service-records", target="service_events",
     description="after-sales service events: device_id, product, purchase_date, event_date, fault, action, ...",
     sniff=_sniff_columns(SERVICE_FIELDS), read=_read(SERVICE_FIELDS),
     normalise=normalise_service_records, default_source="service-records"))
 
-register_format(SourceFormat(
+builtin_format(SourceFormat(
     name="sales", target="sales", description="monthly sales: product, month (YYYY-MM), units, optional region",
     sniff=_sniff_columns(SALES_FIELDS), read=_read(SALES_FIELDS), normalise=normalise_sales,
     default_source="sales"))

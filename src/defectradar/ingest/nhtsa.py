@@ -33,8 +33,8 @@ from defectradar.ingest.formats import (
     ReadOptions,
     Sample,
     SourceFormat,
+    builtin_format,
     first_record_fields,
-    register_format,
 )
 from defectradar.ingest.reading import ROW, RawBatch, Rejection, preview
 
@@ -226,7 +226,7 @@ def sniff_nhtsa(sample: Sample) -> int:
     return 0
 
 
-register_format(SourceFormat(
+builtin_format(SourceFormat(
     name="nhtsa", target="reports",
     description="NHTSA ODI complaints flat file (FLAT_CMPL: tab-separated, no header)",
     sniff=sniff_nhtsa, read=read_nhtsa, normalise=normalise_reports, default_source="nhtsa",

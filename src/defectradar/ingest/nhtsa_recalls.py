@@ -46,10 +46,10 @@ from defectradar.ingest.formats import (
     ReadOptions,
     Sample,
     SourceFormat,
+    builtin_format,
     columns_match,
     first_record_fields,
     read_tabular,
-    register_format,
 )
 from defectradar.ingest.generic import _columns  # header reading shared with the generic tables
 from defectradar.ingest.reading import ROW, RawBatch
@@ -306,7 +306,7 @@ def normalise_recalls(batch: RawBatch, ctx: IngestContext) -> Normalised:
     return Normalised({"recalls": result.append_column(ROW, table.column(ROW))}, rejections)
 
 
-register_format(SourceFormat(
+builtin_format(SourceFormat(
     name="nhtsa-recalls", target="recalls",
     description="NHTSA recalls: the flat file FLAT_RCL (tab-separated, no header) or a CSV of the recalls API "
                 "(campaign, make, model, model_year, component, report_received_date, summary ...)",

@@ -21,7 +21,7 @@ from defectradar.ingest.formats import (
     ReadOptions,
     Sample,
     SourceFormat,
-    register_format,
+    builtin_format,
 )
 from defectradar.ingest.reading import (
     RawBatch,
@@ -167,7 +167,7 @@ def sniff_weibo(sample: Sample) -> int:
     return 0
 
 
-register_format(SourceFormat(
+builtin_format(SourceFormat(
     name="weibo", target="reports",
     description="Weibo posts (JSON lines or API pages): mid, text, created_at, user, counts",
     sniff=sniff_weibo, read=read_weibo, normalise=normalise_reports, default_source="weibo",

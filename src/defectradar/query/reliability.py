@@ -23,7 +23,9 @@ records); without sales that is the only choice, and the estimates are then *con
 unit having come in at least once* -- an upper bound on failure probabilities, said so in the
 notes.
 
-Queries are Ibis expressions; the per-device arithmetic runs in pandas on the (small) result.
+Queries are Ibis expressions.  Lifetimes come back one row per failed device (the engine finds
+each device's first claim); repair histories need every claim, so those come back one row per
+claim, and the per-device arithmetic runs in pandas.
 """
 
 from __future__ import annotations
@@ -78,8 +80,8 @@ def latest_event_date(con) -> date:
     return latest
 
 
-def _claims(con, product: str, mode: str | None, as_of: date) -> pd.DataFrame:
-    """Claims of the product (and mode) up to ``as_of`` with the device's purchase date."""
+def _claims_expr(con, product: str, mode: str | None, as_of: date):
+    """Claims of the product (and mode) up to ``as_of`` with the device's purchase date (Ibis)."""
     ib = backend(con)
     events = ib.table("service_events")
     keep = (events.product_id == product) & events.action.isin(CLAIM_ACTIONS) & (events.date <= as_of)
@@ -90,11 +92,43 @@ def _claims(con, product: str, mode: str | None, as_of: date) -> pd.DataFrame:
     purchases = (devices.filter(devices.purchase_date.notnull())
                  .group_by("device_token").aggregate(purchase_date=devices.purchase_date.min()))
     joined = claims.left_join(purchases, claims.device_token == purchases.device_token)
-    joined = joined.select(claims.event_id, claims.device_token, claims.date, claims.action, purchases.purchase_date)
-    frame = joined.to_pandas()
+    return joined.select(claims.event_id, claims.device_token, claims.date, claims.action, purchases.purchase_date)
+
+
+def _claims(con, product: str, mode: str | None, as_of: date) -> pd.DataFrame:
+    """:func:`_claims_expr` as a frame (every claim: the repair histories need each one)."""
+    frame = _claims_expr(con, product, mode, as_of).to_pandas()
     for col in ("date", "purchase_date"):
         frame[col] = pd.to_datetime(frame[col])
     return frame
+
+
+def _first_claims(con, product: str, mode: str | None, as_of: date, info: Population) -> pd.DataFrame:
+    """Each failed device's purchase date and first usable claim, grouped by the engine (one
+    row per device, not per claim), with the claims left out counted into ``info``."""
+    joined = _claims_expr(con, product, mode, as_of)
+    counts = joined.aggregate(
+        no_purchase=joined.purchase_date.isnull().sum(),
+        early=(joined.purchase_date.notnull() & (joined.date < joined.purchase_date)).sum(),
+        usable=(joined.purchase_date.notnull() & (joined.date >= joined.purchase_date)).sum(),
+    ).to_pyarrow().to_pylist()[0]
+    usable = joined.filter(joined.purchase_date.notnull() & (joined.date >= joined.purchase_date))
+    first = (usable.group_by("device_token")
+             .aggregate(purchase_date=usable.purchase_date.min(), date=usable.date.min()).to_pandas())
+    _count_skipped(info, int(counts["no_purchase"] or 0), int(counts["early"] or 0))
+    info.claims = int(counts["usable"] or 0)
+    info.devices_with_claims = len(first)
+    for col in ("date", "purchase_date"):
+        first[col] = pd.to_datetime(first[col])
+    first["age"] = (first["date"] - first["purchase_date"]).dt.days.astype(float)
+    return first.sort_values(["device_token"]).reset_index(drop=True)
+
+
+def _count_skipped(info: Population, no_purchase: int, early: int) -> None:
+    if no_purchase:
+        info.skipped["claims without a purchase date"] = no_purchase
+    if early:
+        info.skipped["claims dated before the purchase"] = early
 
 
 def _check_product(con, product: str) -> None:
@@ -137,22 +171,23 @@ def _spread_over_days(cohorts: pd.DataFrame, as_of: date) -> tuple[np.ndarray, n
     return np.concatenate(ages), np.concatenate(weights)
 
 
-def _prepare(con, product: str, mode: str | None, as_of, population: str):
+def _start(con, product: str, mode: str | None, as_of, population: str) -> tuple[date, Population]:
     if population not in POPULATIONS:
         raise InputError(f"population={population!r}: use 'sales' (units sold, the default) or 'devices'")
     _check_product(con, product)
     check_mode(con, mode)
     as_of = as_date(as_of, "as_of") or latest_event_date(con)
-    info = Population(product, mode, as_of, population)
+    return as_of, Population(product, mode, as_of, population)
+
+
+def _prepare(con, product: str, mode: str | None, as_of, population: str):
+    as_of, info = _start(con, product, mode, as_of, population)
     claims = _claims(con, product, mode, as_of)
     no_purchase = claims["purchase_date"].isna()
-    if no_purchase.any():
-        info.skipped["claims without a purchase date"] = int(no_purchase.sum())
     claims = claims[~no_purchase].copy()
     claims["age"] = (claims["date"] - claims["purchase_date"]).dt.days.astype(float)
     early = claims["age"] < 0
-    if early.any():
-        info.skipped["claims dated before the purchase"] = int(early.sum())
+    _count_skipped(info, int(no_purchase.sum()), int(early.sum()))
     claims = claims[~early]
     info.claims = len(claims)
     info.devices_with_claims = int(claims["device_token"].nunique())
@@ -188,11 +223,11 @@ def lifetimes_for_store(con, product: str, mode: str | None = None, as_of=None,
 
     Returns the :class:`LifetimeData` and the :class:`Population` describing it.
     """
-    as_of, info, claims = _prepare(con, product, mode, as_of, population)
-    if claims.empty:
+    as_of, info = _start(con, product, mode, as_of, population)
+    first = _first_claims(con, product, mode, as_of, info)
+    if first.empty:
         raise InputError(f"no claims for {product!r}{f' / {mode!r}' if mode else ''} up to {as_of}: every unit "
                          "is censored, so there is no failure to fit; choose another mode or a later --as-of")
-    first = claims.sort_values(["device_token", "age"]).drop_duplicates("device_token")
     fail_time = first["age"].to_numpy()
     if population == "sales":
         cohorts = _cohort_weights(con, product, as_of, first["purchase_date"].dt.to_period("M").dt.to_timestamp(),

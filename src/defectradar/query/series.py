@@ -78,6 +78,22 @@ def failures_view(con=None) -> str:
     return "reports_failures"
 
 
+def counted_records(con, table: str, rows: str = "failures"):
+    """The records a count reads, as the store holds them (an Ibis table).
+
+    ``reports``: ``rows`` ``failures`` reads ``reports_failures`` (reports with a failure
+    mode), ``all`` every complaint (``reports_labelled``), ``component`` the reports by
+    component (``reports_by_component``).  ``service_events``: the repair-type visits
+    (inspections find no fault), whatever ``rows``.  The series, the disproportionality pair
+    counts and the evidence rules all read through this, so they count the same records.
+    """
+    b = backend(con)
+    if table == "service_events":
+        e = b.table("service_events")
+        return e.filter(e.action != "inspect")
+    return b.table({"component": "reports_by_component", "all": "reports_labelled"}.get(rows, "reports_failures"))
+
+
 def _events_table(con, table: str, count: str = "failures", dimension: str = "mode"):
     """The rows to count, with the columns of ``reports_labelled`` that counting needs.
 
@@ -93,13 +109,9 @@ def _events_table(con, table: str, count: str = "failures", dimension: str = "mo
         raise InputError(f"count must be one of {', '.join(COUNTS)}, not {count!r}")
     if dimension not in DIMENSIONS:
         raise InputError(f"--by must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
-    b = backend(con)
-    if table == "reports" and dimension == "component":
-        return b.table("reports_by_component")
+    e = counted_records(con, table, "component" if dimension == "component" else count)
     if table == "reports":
-        return b.table("reports_labelled" if count == "all" else "reports_failures")
-    e = b.table("service_events")
-    e = e.filter(e.action != "inspect")
+        return e
     return e.select(report_id=e.event_id, created_at=e.date.cast("timestamp"), product_id=e.product_id,
                     failure_modes=ibis.ifelse(e.failure_mode.notnull(), ibis.array([e.failure_mode]),
                                               ibis.null().cast("array<string>")),

@@ -30,13 +30,17 @@ CLAIM_ACTIONS = ("repair", "replace", "refund")
 #: Actions after which the unit leaves the field (the exchanged unit is another device).
 RETIRING_ACTIONS = ("replace", "refund")
 
+#: How a device's history is ordered (the key first).
+HISTORY_ORDER = ("device_token", "date", "event_id")
 #: Columns of :func:`service_histories`, in order.
 COLUMNS = ("event_id", "device_token", "product_id", "purchase_date", "date", "failure_mode", "action",
            "days_out_of_service", "data_wiped", "region")
 
 
-def service_histories_expr(con, product: str | None = None, mode: str | None = None, as_of=None):
-    """The Ibis expression behind :func:`service_histories` (same parameters)."""
+def service_histories_expr(con, product: str | None = None, mode: str | None = None, as_of=None, *,
+                           ordered: bool = True):
+    """The Ibis expression behind :func:`service_histories` (same parameters); ``ordered=False``
+    leaves out the final sort (for ``map_groups``, which sorts within its own partitions)."""
     b = backend(con)
     events = b.table("service_events")
     devices = b.table("devices")
@@ -59,7 +63,8 @@ def service_histories_expr(con, product: str | None = None, mode: str | None = N
     derived = {"region": joined.region.fill_null(joined.device_region).name("region"),
                "data_wiped": joined.data_wiped.fill_null(False).name("data_wiped")}
     columns = [derived.get(c, joined[c]) for c in COLUMNS]
-    return joined.select(*columns).order_by(["device_token", "date", "event_id"])
+    selected = joined.select(*columns)
+    return selected.order_by(list(HISTORY_ORDER)) if ordered else selected
 
 
 def service_histories(con, product: str | None = None, mode: str | None = None, as_of=None) -> pd.DataFrame:
@@ -88,12 +93,47 @@ def service_histories(con, product: str | None = None, mode: str | None = None, 
         the service record's region, else one the device records give (None when neither does).
         Sorted by device token, date and event id.
     """
-    frame = service_histories_expr(con, product, mode, as_of).to_pyarrow().to_pandas()
+    return events_frame(service_histories_expr(con, product, mode, as_of).to_pyarrow())
+
+
+def events_frame(table) -> pd.DataFrame:
+    """Service events read by :func:`service_histories_expr` (a pyarrow table) as the pandas
+    frame :func:`service_histories` returns (its dtypes)."""
+    frame = table.to_pandas()
     for column in ("purchase_date", "date"):
         frame[column] = pd.to_datetime(frame[column])
     frame["days_out_of_service"] = pd.to_numeric(frame["days_out_of_service"]).astype("float64")
     frame["data_wiped"] = frame["data_wiped"].astype(bool)
     return frame.reset_index(drop=True)
+
+
+def map_device_histories(con, fn, product: str | None = None, mode: str | None = None, as_of=None):
+    """``fn(events)`` over the service histories in parts, where the engine holds them: each
+    ``events`` frame (as :func:`service_histories` returns) has whole device histories, and
+    only what ``fn`` returns comes back (one part per frame, in no set order).  The remedies
+    audit and the lemons judge devices this way, so a cluster never sends every event to the
+    driver."""
+    expr = service_histories_expr(con, product, mode, as_of, ordered=False)
+    return backend(con).map_groups(expr, HISTORY_ORDER[0], HISTORY_ORDER[1:], _FrameFunction(fn))
+
+
+class _FrameFunction:
+    """``fn`` of a frame, called with an Arrow table (a class, not a closure: it is pickled
+    to Spark's executors)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def __call__(self, table):
+        return self.fn(events_frame(table))
+
+
+def device_count(con, product: str | None = None) -> int:
+    """How many device tokens have service events (of ``product`` when given)."""
+    events = backend(con).table("service_events")
+    if product is not None:
+        events = events.filter(events.product_id == product)
+    return int(events.device_token.nunique().to_pyarrow().as_py() or 0)
 
 
 def known_products(con, tables=("products", "sales", "devices", "service_events")) -> list[str]:

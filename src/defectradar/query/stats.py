@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 
 from defectradar.backends import as_backend
 from defectradar.core.numbers import json_ready
@@ -109,3 +110,9 @@ def quarantined_rows(con, run_id: str | None = None, limit: int = 50) -> list[di
             .select("ingest_run", "path", "row_number", "field", "reason", "raw", "quarantined_at")
             .to_pyarrow().to_pylist())
     return [{k: json_ready(v, datetime_sep=" ") for k, v in row.items()} for row in rows]
+
+
+def default_as_of(con) -> date:
+    """The day an analysis is as of when none is given: the newest report's (today on an empty store)."""
+    latest = backend(con).table("reports").created_at.max().to_pyarrow().as_py()
+    return latest.date() if latest else datetime.now().date()

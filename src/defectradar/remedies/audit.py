@@ -59,6 +59,9 @@ EVENT_COLUMNS = ("event_id", "device_token", "product_id", "purchase_date", "dat
 PERIODS = ("quarter", "month", "year")
 #: The kinds of shortfall, in the order reports show them.
 KINDS = ("lesser_remedy", "refused")
+#: Why events are left out of the judging, in the order they are tested (:func:`device_cases`).
+LEFT_OUT_REASONS = ("no_date", "after_as_of", "unknown_action", "unknown_product", "no_purchase_date",
+                    "before_purchase", "unknown_jurisdiction")
 _PROGRESS_EVERY = 500       # devices between progress updates
 
 
@@ -222,10 +225,16 @@ def policy_in_force(book: RuleBook, case: Case, event: Event) -> tuple[str | Non
     for rule_set in sorted(book.applicable(device.jurisdiction, device.product.product_id, event.failure_mode,
                                            event.date, device.purchase_date), key=lambda rs: rs.id):
         if rule_set.kind == "manufacturer_policy":
-            day = device.purchase_date if rule_set.applies_by == "purchase" else event.date
-            started = [v for v in rule_set.versions() if v <= day]
-            return rule_set.id, (started[-1] if started else rule_set.effective_from)
+            return rule_set.id, version_in_force(rule_set, device, event)
     return None, None
+
+
+def version_in_force(rule_set, device: Device, event: Event) -> date:
+    """The first day of ``rule_set``'s version in force for the claim: on the purchase day or
+    the claim's day, as the rule set applies."""
+    day = device.purchase_date if rule_set.applies_by == "purchase" else event.date
+    started = [v for v in rule_set.versions() if v <= day]
+    return started[-1] if started else rule_set.effective_from
 
 
 # --- the devices' cases -----------------------------------------------------------------------------------------
@@ -388,12 +397,107 @@ class _CallbackProgress:
         pass
 
 
-def _as_progress(progress):
+def as_progress(progress):
     if progress is None or hasattr(progress, "start"):
         return progress
     if callable(progress):
         return _CallbackProgress(progress)
     raise InputError(f"progress: give a Progress (start/update/finish) or a callable(done, total), not {progress!r}")
+
+
+@dataclass
+class AuditPart:
+    """The judgement of some devices (whole histories): what :class:`AuditReport` adds up.
+
+    The audit of a cluster's store is made of parts judged where the events are
+    (:func:`~defectradar.query.service_histories.map_device_histories`); :meth:`add` sums them.
+    """
+
+    rows: list[ShortfallRow] = field(default_factory=list)
+    devices: int = 0
+    total: int = 0
+    read: int = 0                 # device tokens read, those whose events were all left out included
+    events: int = 0
+    wiped_events: int = 0
+    wiped_devices: int = 0
+    defaulted: int = 0
+    left_out: Counter = field(default_factory=Counter)
+    jurisdictions: Counter = field(default_factory=Counter)
+
+    def add(self, other: "AuditPart") -> "AuditPart":
+        self.rows.extend(other.rows)
+        for name in ("devices", "total", "read", "events", "wiped_events", "wiped_devices", "defaulted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.left_out.update(other.left_out)
+        self.jurisdictions.update(other.jurisdictions)
+        return self
+
+
+@dataclass(frozen=True)
+class AuditJudge:
+    """Judges a frame of whole device histories into an :class:`AuditPart` (a picklable
+    callable: Spark runs it in its executors)."""
+
+    book: RuleBook
+    catalog: Catalog
+    as_of: date | None
+    jurisdiction_default: str | None
+    period: str = "quarter"
+    lang: str = "en"
+
+    def __call__(self, events: pd.DataFrame, progress=None) -> AuditPart:
+        cases = device_cases(events, self.book, self.catalog, as_of=self.as_of,
+                             jurisdiction_default=self.jurisdiction_default)
+        part = AuditPart(total=cases.total, read=int(events["device_token"].nunique()), defaulted=cases.defaulted,
+                         left_out=Counter(cases.left_out))
+        if cases.frame.empty:
+            return part
+        if progress:
+            progress.start("remedies audit", cases.total)
+        for device in cases.devices:
+            case = cases.case(device)
+            judgement = judge_case(self.book, case, as_of=self.as_of, lang=self.lang)
+            part.jurisdictions[device.jurisdiction] += 1
+            part.devices += 1
+            part.events += len(judgement.steps)
+            wipes = len(judgement.data_wipes)
+            part.wiped_events += wipes
+            part.wiped_devices += wipes > 0
+            part.rows.extend(_row(self.book, case, step, self.period) for step in judgement.shortfalls)
+            if progress and (device.position % _PROGRESS_EVERY == 0 or device.position == cases.total):
+                progress.update(device.position)
+        if progress:
+            progress.finish()
+        return part
+
+
+def check_audit_options(book: RuleBook, jurisdiction_default: str | None, period: str) -> str | None:
+    """The default jurisdiction as the book names it; an :class:`InputError` for an unknown
+    period or a jurisdiction without rule sets."""
+    if period not in PERIODS:
+        raise InputError(f"period: {period!r} is not a period; use one of {', '.join(PERIODS)}")
+    if jurisdiction_default is None:
+        return None
+    default = jurisdiction_of(jurisdiction_default, book.jurisdictions)
+    if default is None:
+        raise InputError(f"jurisdiction_default: no rule sets for {jurisdiction_default!r}; known: "
+                         f"{', '.join(sorted(book.jurisdictions))}")
+    return default
+
+
+def audit_report(part: AuditPart, book: RuleBook, *, as_of: date | None, period: str,
+                 jurisdiction_default: str | None) -> AuditReport:
+    """The :class:`AuditReport` of the judged devices (``part``: every part added up)."""
+    left_out = {reason: part.left_out[reason] for reason in LEFT_OUT_REASONS if part.left_out.get(reason)}
+    report = AuditReport(as_of=as_of, period=period, left_out=left_out,
+                         jurisdiction_default=jurisdiction_default, defaulted=part.defaulted,
+                         policies=[(rs.id, rs.versions()) for rs in sorted(book, key=lambda rs: rs.id)
+                                   if rs.kind == "manufacturer_policy"])
+    report.devices, report.events = part.devices, part.events
+    report.wiped_events, report.wiped_devices = part.wiped_events, part.wiped_devices
+    report.jurisdictions = dict(sorted(part.jurisdictions.items()))
+    report.rows = sorted(part.rows, key=lambda r: (r.date, r.device_token, r.event_id or ""))
+    return report
 
 
 def audit_histories(events: pd.DataFrame, book: RuleBook, catalog: Catalog, *, as_of=None,
@@ -425,55 +529,22 @@ def audit_histories(events: pd.DataFrame, book: RuleBook, catalog: Catalog, *, a
 
     Notes
     -----
-    One Python loop over devices; each event is judged against the rule sets in force on its
-    day.  About 26,000 devices and 30,000 events (the default simulated world) take about 2 s;
-    `benchmarks/remedies.py` measures 25,000 events/s.
+    One Python loop over devices (:class:`AuditJudge`); each event is judged against the rule
+    sets in force on its day.  About 26,000 devices and 30,000 events (the default simulated
+    world) take about 2 s; `benchmarks/remedies.py` measures 25,000 events/s.  A store's audit
+    (:func:`defectradar.analyses.audit.audit_store`) judges the devices in parts where the
+    engine holds them and adds the parts up the same way.
     """
-    if period not in PERIODS:
-        raise InputError(f"period: {period!r} is not a period; use one of {', '.join(PERIODS)}")
-    known = book.jurisdictions
-    default = None
-    if jurisdiction_default is not None:
-        default = jurisdiction_of(jurisdiction_default, known)
-        if default is None:
-            raise InputError(f"jurisdiction_default: no rule sets for {jurisdiction_default!r}; known: "
-                             f"{', '.join(sorted(known))}")
+    default = check_audit_options(book, jurisdiction_default, period)
     missing = [c for c in EVENT_COLUMNS if c not in events.columns]
     if missing:
         raise InputError(f"service events lack the column(s) {', '.join(missing)} (service_histories() gives them)")
     as_of = as_date(as_of, "as_of")
     if as_of is None:
         as_of = latest_event_date(events)
-    cases = device_cases(events, book, catalog, as_of=as_of, jurisdiction_default=default)
-    report = AuditReport(as_of=as_of, period=period, left_out=cases.left_out, jurisdiction_default=default,
-                         defaulted=cases.defaulted, policies=[(rs.id, rs.versions()) for rs in sorted(book, key=lambda rs: rs.id)
-                                   if rs.kind == "manufacturer_policy"])
-    if cases.frame.empty:
-        return report
-    progress = _as_progress(progress)
-    if progress:
-        progress.start("remedies audit", cases.total)
-    jurisdictions: Counter = Counter()
-    wiped_devices = 0
-    for device in cases.devices:
-        case = cases.case(device)
-        judgement = judge_case(book, case, as_of=as_of, lang=lang)
-        jurisdictions[device.jurisdiction] += 1
-        report.devices += 1
-        report.events += len(judgement.steps)
-        wipes = len(judgement.data_wipes)
-        report.wiped_events += wipes
-        wiped_devices += wipes > 0
-        for step in judgement.shortfalls:
-            report.rows.append(_row(book, case, step, period))
-        if progress and (device.position % _PROGRESS_EVERY == 0 or device.position == cases.total):
-            progress.update(device.position)
-    if progress:
-        progress.finish()
-    report.wiped_devices = wiped_devices
-    report.jurisdictions = dict(sorted(jurisdictions.items()))
-    report.rows.sort(key=lambda r: (r.date, r.device_token, r.event_id or ""))
-    return report
+    judge = AuditJudge(book, catalog, as_of, default, period, lang)
+    part = judge(events, as_progress(progress))
+    return audit_report(part, book, as_of=as_of, period=period, jurisdiction_default=default)
 
 
 def _row(book: RuleBook, case: Case, step: Step, period: str) -> ShortfallRow:

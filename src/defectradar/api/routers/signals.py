@@ -31,7 +31,8 @@ def _catalog_ids(request: Request) -> list[str]:
 
 def disproportionality_table(con, as_of: date | None, count: str) -> dict:
     """The scan's table as of a day: MGPS prior and every pair's statistics (PRR, ROR, IC, EBGM ...)."""
-    from defectradar.analyses.scan import MIN_PAIRS, default_as_of, pair_counts
+    from defectradar.analyses.scan import MIN_PAIRS, pair_counts
+    from defectradar.query.stats import default_as_of
     from defectradar.signals.contingency import ContingencyTable
     from defectradar.signals.disproportionality import analyse
 
