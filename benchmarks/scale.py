@@ -238,13 +238,18 @@ def exponent(sizes: list[int], seconds: list[float]) -> float | None:
     return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
 
 
-def measure(sizes: list[int], engines: list[str], console: Console) -> dict:
-    results: dict[str, dict] = {}
+def measure(sizes: list[int], engines: list[str], console: Console, results: dict | None = None) -> dict:
+    """Measure each size; ``results`` holds earlier sizes to keep (``--merge``).
+
+    The results so far are written to ``results.json`` after every step, so a long run (100M on
+    Spark takes a while on two cores) that is stopped keeps what it measured.
+    """
+    results = dict(results or {})
     for n in sizes:
         folder = WORK / f"{n}"
         folder.mkdir(parents=True, exist_ok=True)
         marker = folder / "built.json"
-        row: dict[str, dict] = {}
+        row: dict[str, dict] = dict(results.get(str(n), {}))
         if marker.exists() and json.loads(marker.read_text()).get("n") == n:
             row.update(json.loads(marker.read_text())["steps"])
             console.print(f"[dim]{n:,}: reusing the store in {folder}[/]")
@@ -254,16 +259,24 @@ def measure(sizes: list[int], engines: list[str], console: Console) -> dict:
             for step in ("store", "export"):
                 console.print(f"{n:,}: {step} …")
                 row[step] = run_step(step, folder, n, None)
+                _save_partial(results, n, row)
             marker.write_text(json.dumps({"n": n, "steps": row}))
         console.print(f"{n:,}: groupby …")
         row["groupby"] = run_step("groupby", folder, n, None)
+        _save_partial(results, n, row)
         for engine in engines:
             for step in ("scan", "disprop"):
                 console.print(f"{n:,}: {step} on {engine} …")
                 row[f"{step}_{engine}"] = run_step(step, folder, n, engine)
+                _save_partial(results, n, row)
         results[str(n)] = row
         console.print(_table(results))
     return results
+
+
+def _save_partial(results: dict, n: int, row: dict) -> None:
+    snapshot = {**results, str(n): row}
+    (WORK / "results.partial.json").write_text(json.dumps({"results": snapshot}, indent=1))
 
 
 def summarise(results: dict) -> dict:
@@ -303,6 +316,9 @@ def render_markdown(results: dict, summary: dict, meta: dict) -> str:
                          "disprop_pyspark") if any(s in results[str(n)] for n in sizes)]
     lines = [f"Measured {meta['date']} on {meta['machine']}; `python benchmarks/scale.py "
              f"--sizes {','.join(f'{n:.0e}' for n in sizes)} --engines {','.join(meta['engines'])}`.", "",
+             *([f"Kept from the run of {meta['merged_from']['date']} (`--merge`, same code): sizes "
+                f"{', '.join(f'{n:,}' for n in meta['merged_from']['sizes']) or 'none'}, and the steps this run "
+                "did not take.", ""] if meta.get("merged_from") else []),
              "| step | " + " | ".join(f"{n:,} reports: s (peak MB)" for n in sizes) + " | growth exponent |",
              "|---|" + "---|" * (len(sizes) + 1)]
     for step in steps:
@@ -341,6 +357,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="1e6,1e7,1e8", help="Comma-separated report counts.")
     parser.add_argument("--engines", default="duckdb,pyspark")
     parser.add_argument("--write-docs", action="store_true", help="Put the table into docs/benchmarks.md.")
+    parser.add_argument("--merge", action="store_true",
+                        help="Keep the sizes in the last results.json that this run does not measure "
+                             "(same code and machine only: the date of each run is kept in meta).")
+    parser.add_argument("--docs-only", action="store_true",
+                        help="Measure nothing: put the last results.json into docs/benchmarks.md.")
     parser.add_argument("--child", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
@@ -355,11 +376,28 @@ def main() -> None:
         print(json.dumps(result))
         return
     console = Console(stderr=True)
+    if args.docs_only:
+        saved = json.loads((WORK / "results.json").read_text())
+        markdown = render_markdown(saved["results"], summarise(saved["results"]), saved["meta"])
+        print(markdown)
+        write_docs(markdown)
+        return
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     engines = [e for e in args.engines.split(",") if e]
-    results = measure(sizes, engines, console)
+    earlier, earlier_meta = {}, {}
+    if args.merge and (WORK / "results.json").exists():
+        saved = json.loads((WORK / "results.json").read_text())
+        # Whole sizes not measured now are kept; for a size measured now, the steps this run
+        # does not take (another engine's) are kept too.
+        earlier = dict(saved["results"])
+        earlier_meta = saved.get("meta", {})
+    results = measure(sizes, engines, console, earlier)
     summary = summarise(results)
-    meta = {"date": datetime.now(timezone.utc).date().isoformat(), "machine": machine(), "engines": engines}
+    meta = {"date": datetime.now(timezone.utc).date().isoformat(), "machine": machine(),
+            "engines": sorted(set(engines) | set(earlier_meta.get("engines", [])) if earlier else engines)}
+    if earlier:
+        meta["merged_from"] = {"date": earlier_meta.get("date"),
+                               "sizes": sorted(int(n) for n in earlier if int(n) not in sizes)}
     (WORK / "results.json").write_text(json.dumps({"results": results, "summary": summary, "meta": meta}, indent=1))
     markdown = render_markdown(results, summary, meta)
     print(markdown)

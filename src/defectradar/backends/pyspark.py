@@ -52,7 +52,7 @@ def spark_session(master: str = "local[*]", app_name: str = APP_NAME, config: di
         # (docs/scaling.md).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
-    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+    if not _submitted():
         # Under spark-submit (which starts the JVM first and says so in this variable) the master,
         # memory and executors come from its command line; here they come from --spark-master.
         builder = builder.master(master)
@@ -60,8 +60,11 @@ def spark_session(master: str = "local[*]", app_name: str = APP_NAME, config: di
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")     # our own progress goes to stderr
                # Timestamps are UTC without zone in every table (0001_initial.sql).
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", os.environ.get("DEFECTRADAR_SPARK_PARTITIONS", "8")))
+               .config("spark.sql.session.timeZone", "UTC"))
+    if "DEFECTRADAR_SPARK_PARTITIONS" in os.environ:
+        builder = builder.config("spark.sql.shuffle.partitions", os.environ["DEFECTRADAR_SPARK_PARTITIONS"])
+    elif not _submitted():
+        builder = builder.config("spark.sql.shuffle.partitions", "8")     # PySparkBackend sizes it to the export
     for key, value in (config or {}).items():
         builder = builder.config(key, value)
     try:
@@ -71,6 +74,28 @@ def spark_session(master: str = "local[*]", app_name: str = APP_NAME, config: di
                               "check that Java 17 is installed (java -version) and JAVA_HOME") from None
     session.sparkContext.setLogLevel(os.environ.get("DEFECTRADAR_SPARK_LOG_LEVEL", "ERROR"))
     return session
+
+
+#: Rows a shuffle partition should hold (the default partitions follow the export's size).
+ROWS_PER_PARTITION = 1_000_000
+
+
+def shuffle_partitions(manifest: dict, minimum: int = 8) -> int:
+    """Shuffle partitions for a session over the export: ``minimum`` (8: few queries' fixed
+    cost on one machine) or one per :data:`ROWS_PER_PARTITION` rows of its largest table.
+
+    Why: the derived views are cached per shuffle partition, and a partition of 12 million
+    labelled reports (100M reports in 8 partitions) did not fit the memory of a 6 GB driver
+    ("No enough memory for aggregation"); a million rows a partition did.
+    """
+    rows = max((int(n or 0) for n in (manifest.get("tables") or {}).values()), default=0)
+    return max(minimum, -(-rows // ROWS_PER_PARTITION))
+
+
+def _submitted() -> bool:
+    """Whether spark-submit started this process (it starts the JVM first and says so in this
+    variable): then its command line sets the master, memory and partitions, not defectradar."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
 def _active_session():
@@ -131,10 +156,12 @@ class PySparkBackend:
             session, started = _active_session(), False
             if session is None:
                 session, started = spark_session(master, config=config), True
-            self._own_session = started
         else:
-            self._own_session = False
+            started = False
+        self._own_session = started
         self.session = session
+        if started and "DEFECTRADAR_SPARK_PARTITIONS" not in os.environ and not _submitted():
+            self.session.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions(self.manifest)))
         self.ibis = ibis.pyspark.connect(self.session)
         self._registered: set[str] = set()
         self._views: dict = {}
