@@ -286,9 +286,15 @@ def summarise(results: dict) -> dict:
     for step in steps:
         have = [n for n in sizes if step in results[str(n)]]
         exponents[step] = exponent(have, [results[str(n)][step]["seconds"] for n in have])
+    # Over the largest two sizes too: fixed per-series and per-query costs flatten the fit over
+    # every size, and the growth that matters for a bigger store is the top range's.
+    top = {}
+    for step in steps:
+        have = [n for n in sizes if step in results[str(n)]][-2:]
+        top[step] = exponent(have, [results[str(n)][step]["seconds"] for n in have]) if len(have) == 2 else None
     ratios = {str(n): results[str(n)]["scan_duckdb"]["seconds"] / results[str(n)]["groupby"]["seconds"]
               for n in sizes if "scan_duckdb" in results[str(n)]}
-    summary = {"exponents": exponents, "scan_vs_groupby": ratios}
+    summary = {"exponents": exponents, "exponents_top": top, "scan_vs_groupby": ratios}
     spark_sizes = [n for n in sizes if "scan_pyspark" in results[str(n)]]
     if spark_sizes:
         n = max(spark_sizes)
@@ -319,16 +325,22 @@ def render_markdown(results: dict, summary: dict, meta: dict) -> str:
              *([f"Kept from the run of {meta['merged_from']['date']} (`--merge`, same code): sizes "
                 f"{', '.join(f'{n:,}' for n in meta['merged_from']['sizes']) or 'none'}, and the steps this run "
                 "did not take.", ""] if meta.get("merged_from") else []),
-             "| step | " + " | ".join(f"{n:,} reports: s (peak MB)" for n in sizes) + " | growth exponent |",
-             "|---|" + "---|" * (len(sizes) + 1)]
+             "| step | " + " | ".join(f"{n:,} reports: s (peak MB)" for n in sizes)
+             + " | growth exponent, all sizes | over the largest two measured |",
+             "|---|" + "---|" * (len(sizes) + 2)]
     for step in steps:
         cells = []
         for n in sizes:
             r = results[str(n)].get(step)
             cells.append(f"{r['seconds']:.1f} ({r['peak_mb']:,.0f})" if r else "-")
         e = summary["exponents"].get(step)
-        mark = "" if e is None else (" (target <= 1.1: met)" if e <= TARGET_EXPONENT else " (target <= 1.1: missed)")
-        lines.append(f"| {step} | " + " | ".join(cells) + f" | {'-' if e is None else f'{e:.2f}'}{mark} |")
+        t = summary.get("exponents_top", {}).get(step)
+        # Judged on the larger of the two: growth over the top range is what a bigger store meets.
+        worst = max(x for x in (e, t) if x is not None) if (e, t) != (None, None) else None
+        mark = "" if worst is None else (" (target <= 1.1: met)" if worst <= TARGET_EXPONENT
+                                          else " (target <= 1.1: missed)")
+        lines.append(f"| {step} | " + " | ".join(cells) + f" | {'-' if e is None else f'{e:.2f}'} | "
+                     f"{'-' if t is None else f'{t:.2f}'}{mark} |")
     lines.append("")
     for n, ratio in summary["scan_vs_groupby"].items():
         verdict = "met" if ratio <= TARGET_SCAN_VS_GROUPBY else "missed"

@@ -44,7 +44,7 @@ from defectradar.query.series import (
     period_start,
     series_for_store,
 )
-from defectradar.query.stats import backend, default_as_of
+from defectradar.query.stats import default_as_of
 from defectradar.signals.alerts import EB05_MEANING, RecordResult, Signal
 from defectradar.signals.base import AlarmRule
 from defectradar.signals.calibrated import DEFAULT_BUDGET, rate_ratio_score
@@ -340,15 +340,20 @@ def pair_counts(con, as_of: date, count: str = "failures") -> pd.DataFrame:
     t = counted_records(con, "reports", count)
     t = t.filter(t.created_at.notnull() & t.product_id.notnull()
                  & (t.created_at < ibis.timestamp(datetime.combine(as_of + timedelta(days=1), datetime.min.time()))))
-    t = t.select(report_id=t.report_id, product=t.product_id, event=t.failure_modes.unnest())
-    # One pass over the labelled view into a small materialised table of distinct (report,
-    # product, event) rows; the pair counts and margins are then cheap group-bys over it.
-    with backend(con).cached(t.filter(t.event.notnull()).distinct()) as p:
-        pairs = p.group_by(["product", "event"]).aggregate(n=p.count())
-        products = p.group_by("product").aggregate(n_product=p.report_id.nunique())
-        events = p.group_by("event").aggregate(n_event=p.count())
-        frame = pairs.join(products, "product").join(events, "event").to_pyarrow().to_pandas()
-        total = int(p.report_id.nunique().to_pyarrow().as_py() or 0)
+    # One row per report (every counted view has one): its product and its distinct modes.  The
+    # margins are counted from these rows and the pairs from their unnested modes, so no
+    # distinct runs over the unnested rows (120M at 100M reports: it spilled past DuckDB's
+    # memory limit and grew faster than the data).  A report's product is one, so each event's
+    # margin is the sum of its pairs and the total the sum of the products' margins.
+    modes = t.failure_modes.filter(lambda m: m.notnull()).unique()
+    r = t.select(product=t.product_id, modes=modes)
+    r = r.filter(r.modes.length() > 0)
+    u = r.select(product=r.product, event=r.modes.unnest())
+    pairs = u.group_by(["product", "event"]).aggregate(n=u.count()).to_pyarrow().to_pandas()
+    products = r.group_by("product").aggregate(n_product=r.count()).to_pyarrow().to_pandas()
+    events = pairs.groupby("event", as_index=False)["n"].sum().rename(columns={"n": "n_event"})
+    frame = pairs.merge(products, on="product").merge(events, on="event")
+    total = int(products["n_product"].sum())
     frame["total"] = total
     return frame
 
