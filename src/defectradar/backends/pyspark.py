@@ -86,7 +86,8 @@ def shuffle_partitions(manifest: dict, minimum: int = 8) -> int:
 
     Why: the derived views are cached per shuffle partition, and a partition of 12 million
     labelled reports (100M reports in 8 partitions) did not fit the memory of a 6 GB driver
-    ("No enough memory for aggregation"); a million rows a partition did.
+    ("No enough memory for aggregation"); a million rows keeps each cached block a small part
+    of an executor's memory.
     """
     rows = max((int(n or 0) for n in (manifest.get("tables") or {}).values()), default=0)
     return max(minimum, -(-rows // ROWS_PER_PARTITION))
