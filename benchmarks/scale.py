@@ -42,10 +42,10 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import machine  # noqa: E402  (the benchmarks share one machine description)
+import ingest  # noqa: E402  (the benchmarks share one machine description and docs writer)
+from ingest import machine  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / ".work" / "scale"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 START = date(2024, 1, 1)
 WEEKS = 104
 N_PRODUCTS, N_MODES = 200, 30
@@ -322,7 +322,7 @@ def render_markdown(results: dict, summary: dict, meta: dict) -> str:
                          "disprop_pyspark") if any(s in results[str(n)] for n in sizes)]
     lines = [f"Measured {meta['date']} on {meta['machine']}; `python benchmarks/scale.py "
              f"--sizes {','.join(f'{n:.0e}' for n in sizes)} --engines {','.join(meta['engines'])}`.", "",
-             *([f"Kept from the run of {meta['merged_from']['date']} (`--merge`, same code): sizes "
+             *([f"Kept from an earlier run of {meta['merged_from']['date']} (`--merge`; say in the text if the code changed between): sizes "
                 f"{', '.join(f'{n:,}' for n in meta['merged_from']['sizes']) or 'none'}, and the steps this run "
                 "did not take.", ""] if meta.get("merged_from") else []),
              "| step | " + " | ".join(f"{n:,} reports: s (peak MB)" for n in sizes)
@@ -353,15 +353,7 @@ def render_markdown(results: dict, summary: dict, meta: dict) -> str:
 
 
 def write_docs(markdown: str) -> None:
-    begin, end = "<!-- scale:begin -->", "<!-- scale:end -->"
-    text = DOCS.read_text(encoding="utf-8")
-    block = f"{begin}\n{markdown}\n{end}"
-    if begin in text:
-        head, rest = text.split(begin, 1)
-        text = head + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## Scale: DuckDB and Spark from 1M to 100M reports\n\n" + block + "\n"
-    DOCS.write_text(text, encoding="utf-8")
+    ingest.write_docs(markdown + "\n", marker="scale")      # the benchmarks' one section writer
 
 
 def main() -> None:
